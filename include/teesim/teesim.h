@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file teesim/teesim.h
+ * @brief Everything teesim offers, in one include.
+ */
+#ifndef TEESIM_TEESIM_H
+#define TEESIM_TEESIM_H
+
+#include <teesim/common.h>
+#include <teesim/machine.h>
+#include <teesim/guest.h>
+#include <teesim/process.h>
+#include <teesim/clock.h>
+#include <teesim/smc.h>
+
+#endif /* TEESIM_TEESIM_H */

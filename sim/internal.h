@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private structures of the simulated machine. Nothing here is visible
+ * outside the library: internal symbols carry the tsim_ prefix, are built
+ * with hidden visibility and are localized in the static archive.
+ */
+#ifndef TEESIM_SIM_INTERNAL_H
+#define TEESIM_SIM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <teesim/teesim.h>
+
+#define TSIM_PAGE      ((uint64_t) TEESIM_PAGE_SIZE)
+#define TSIM_PAGE_MASK (TSIM_PAGE - 1)
+
+/* ---- seeded permutation of [0, n) (sim/perm.c) ---- */
+struct tsim_perm {
+	uint64_t n;
+	unsigned half_bits;
+	uint64_t half_mask;
+	uint64_t keys[4];
+	bool identity;
+};
+
+void tsim_perm_init(struct tsim_perm *p, uint64_t n, uint64_t seed, bool shuffle);
+uint64_t tsim_perm_fwd(const struct tsim_perm *p, uint64_t x);
+uint64_t tsim_perm_inv(const struct tsim_perm *p, uint64_t y);
+uint64_t tsim_splitmix64(uint64_t *state);
+
+/* ---- run allocator over a bitmap (sim/bitmap.c); set bit = used ---- */
+struct tsim_bitmap {
+	uint64_t *words;
+	uint64_t nbits;
+	uint64_t rover;
+};
+
+int tsim_bitmap_init(struct tsim_bitmap *b, uint64_t nbits);
+void tsim_bitmap_fini(struct tsim_bitmap *b);
+/* first-fit from the rover, wrapping; returns the first bit or UINT64_MAX */
+uint64_t tsim_bitmap_alloc(struct tsim_bitmap *b, uint64_t n);
+void tsim_bitmap_set(struct tsim_bitmap *b, uint64_t first, uint64_t n, bool used);
+bool tsim_bitmap_test(const struct tsim_bitmap *b, uint64_t bit);
+
+/* ---- memory regions ---- */
+struct tsim_region {
+	teesim_pa_t base;
+	uint64_t size;
+	enum teesim_mem_kind kind;
+	unsigned char *backing; /* host memory, in PA order for secure / carve-out */
+	size_t backing_size;
+};
+
+/* per guest page state */
+enum tsim_page_state {
+	TSIM_PG_FREE = 0,
+	TSIM_PG_KERNEL,
+	TSIM_PG_USER,
+	TSIM_PG_HOST,
+};
+
+enum {
+	TSIM_PGF_MAPPED = 1u << 0,   /* USER: the process still maps it */
+	TSIM_PGF_USED = 1u << 1,     /* was allocated at least once: may hold old bytes */
+	TSIM_PGF_READONLY = 1u << 2, /* USER: mapped without write permission */
+};
+
+struct tsim_page {
+	uint8_t state;
+	uint8_t flags;
+	uint16_t reserved;
+	uint32_t pins;
+	uint32_t owner; /* process id for USER / HOST pages */
+};
+
+/* host page -> guest page binding, machine-wide open-addressing table */
+struct tsim_hostmap_entry {
+	uintptr_t host; /* 0 = empty, 1 = tombstone */
+	struct teesim_guest *guest;
+	uint64_t index;
+};
+
+struct tsim_hostmap {
+	struct tsim_hostmap_entry *slots;
+	size_t cap; /* power of two or 0 */
+	size_t used;
+	size_t tombstones;
+};
+
+struct teesim_guest {
+	struct teesim_machine *m;
+	unsigned id;
+	uint64_t slot_base; /* first slot of the permuted RAM space it owns */
+	uint64_t npages;
+	teesim_ipa_t ipa_base;
+	struct tsim_page *pages;
+	struct tsim_bitmap alloc;
+	uint64_t nprocesses;
+	uint64_t busy_pages; /* pages not FREE */
+};
+
+struct tsim_mapping {
+	uintptr_t addr;
+	uint64_t npages;
+	size_t len; /* as asked */
+	uint64_t first; /* guest page index */
+};
+
+struct teesim_process {
+	struct teesim_guest *g;
+	uint32_t id;
+	struct tsim_mapping *maps; /* sorted by addr */
+	size_t nmaps, capmaps;
+	struct teesim_process *next;
+};
+
+struct tsim_timer {
+	uint64_t deadline;
+	uint64_t id;
+	teesim_timer_fn fn;
+	void *ctx;
+};
+
+#define TSIM_MAX_GUESTS 64
+
+struct teesim_machine {
+	struct teesim_machine_cfg cfg;
+	pthread_mutex_t lock; /* everything below that is not atomic */
+
+	struct tsim_region ram, secure, shm;
+	unsigned char *ram_backing; /* host memory of RAM, in slot (permuted) order */
+	/* per slot: the host page bound to it (HOST pages), else 0; lock-free reads */
+	_Atomic(uintptr_t) *slot_host;
+	struct tsim_perm perm;      /* slot -> RAM frame index */
+	uint64_t ram_frames;
+
+	struct teesim_guest *guests[TSIM_MAX_GUESTS];
+	unsigned nguests_alive;
+	unsigned next_guest_id;
+
+	struct teesim_process *processes;
+	uint32_t next_pid;
+	uint64_t nprocesses;
+
+	struct tsim_hostmap hostmap;
+	struct tsim_bitmap secure_alloc;
+	uint64_t secure_pages;
+
+	/* counters */
+	uint64_t kernel_pages, user_pages, host_pages, pinned_pages, pins;
+
+	struct teesim_violation *viol;
+	size_t nviol, capviol;
+
+	_Atomic bool log_on;
+	struct teesim_access *log;
+	size_t nlog, caplog;
+	teesim_access_hook_fn access_hook;
+	void *access_hook_ctx;
+
+	/* SMC channel */
+	teesim_smc_handler_fn smc_fn;
+	void *smc_ctx;
+	teesim_smc_mediator_fn mediator_fn;
+	void *mediator_ctx;
+	teesim_smc_fault_fn fault_fn;
+	void *fault_ctx;
+	teesim_smc_trace_fn trace_fn;
+	void *trace_ctx;
+	_Atomic uint64_t smc_calls;
+
+	/* virtual clock */
+	_Atomic uint64_t now;
+	pthread_mutex_t clock_lock; /* timers; never held while a timer fires */
+	struct tsim_timer *timers;  /* sorted by (deadline, id) */
+	size_t ntimers, captimers;
+	uint64_t next_timer_id;
+};
+
+/* machine.c */
+void tsim_violation(struct teesim_machine *m, enum teesim_violation_kind kind, uint64_t addr,
+		    int guest_id);
+const struct tsim_region *tsim_region_of(const struct teesim_machine *m, teesim_pa_t pa);
+/* page life cycle, called with m->lock held */
+void tsim_page_release(struct teesim_guest *g, uint64_t idx);
+void tsim_page_take(struct teesim_guest *g, uint64_t idx, enum tsim_page_state st, uint32_t owner);
+unsigned char *tsim_page_backing(const struct teesim_guest *g, uint64_t idx);
+/* a frame index of RAM -> owning guest and page index, or NULL */
+struct teesim_guest *tsim_ram_frame_guest(const struct teesim_machine *m, uint64_t frame,
+					  uint64_t *idx);
+
+/* hostmap.c, called with m->lock held */
+struct tsim_hostmap_entry *tsim_hostmap_find(struct tsim_hostmap *h, uintptr_t host);
+int tsim_hostmap_insert(struct tsim_hostmap *h, uintptr_t host, struct teesim_guest *g,
+			uint64_t idx);
+void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host);
+void tsim_hostmap_fini(struct tsim_hostmap *h);
+
+/* guest.c, called with m->lock held */
+struct teesim_guest *tsim_guest_create(struct teesim_machine *m, uint64_t npages);
+void tsim_guest_destroy(struct teesim_guest *g);
+
+/* process.c */
+void tsim_processes_free_all(struct teesim_machine *m);
+
+/* clock.c */
+void tsim_clock_fini(struct teesim_machine *m);
+
+#endif /* TEESIM_SIM_INTERNAL_H */

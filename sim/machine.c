@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine instance: configuration, physical regions and their host
+ * backing, the frame map, violations and counters.
+ *
+ * RAM is addressed two ways. A "frame" is a RAM page in PA order; a "slot"
+ * is a RAM page in the order guests see it: guest g owns slots
+ * [slot_base, slot_base + npages) and IPA page i of g is slot slot_base + i.
+ * The permutation maps slot -> frame (identity, or seeded). Host memory
+ * backing RAM is laid out by slot, so pages contiguous for a guest are
+ * contiguous on the host too, while their frames are scattered.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+#define TEESIM_VERSION_NUMBER 100 /* 0.1.0 */
+
+unsigned teesim_version(void)
+{
+	return TEESIM_VERSION_NUMBER;
+}
+
+void teesim_machine_cfg_default(struct teesim_machine_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ram_base = 0x40000000ull;
+	cfg->ram_size = 64ull << 20;
+	cfg->secure_base = 0x0e000000ull;
+	cfg->secure_size = 16ull << 20;
+	cfg->static_shm_size = 2ull << 20;
+	cfg->static_shm_base = cfg->ram_base - cfg->static_shm_size;
+	cfg->guest_ipa_base = 0x40000000ull;
+	cfg->guest0_size = 0;
+	cfg->remap = TEESIM_REMAP_IDENTITY;
+	cfg->seed = 0;
+	cfg->poison = true;
+	cfg->allow_host_memory = true;
+}
+
+static bool range_ok(uint64_t base, uint64_t size)
+{
+	return !(base & TSIM_PAGE_MASK) && !(size & TSIM_PAGE_MASK) && base + size >= base;
+}
+
+static bool overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+	return as && bs && a < b + bs && b < a + as;
+}
+
+static int cfg_check(const struct teesim_machine_cfg *c)
+{
+	if (!c->ram_size || !range_ok(c->ram_base, c->ram_size) ||
+	    !range_ok(c->secure_base, c->secure_size) ||
+	    !range_ok(c->static_shm_base, c->static_shm_size))
+		return -EINVAL;
+	if (overlap(c->ram_base, c->ram_size, c->secure_base, c->secure_size) ||
+	    overlap(c->ram_base, c->ram_size, c->static_shm_base, c->static_shm_size) ||
+	    overlap(c->secure_base, c->secure_size, c->static_shm_base, c->static_shm_size))
+		return -EINVAL;
+	if (!range_ok(c->guest_ipa_base, c->ram_size) || (c->guest0_size & TSIM_PAGE_MASK) ||
+	    c->guest0_size > c->ram_size)
+		return -EINVAL;
+	if (c->remap != TEESIM_REMAP_IDENTITY && c->remap != TEESIM_REMAP_SHUFFLE)
+		return -EINVAL;
+	/* the host must be able to address every byte */
+	if (c->ram_size > SIZE_MAX || c->secure_size > SIZE_MAX || c->static_shm_size > SIZE_MAX ||
+	    c->ram_size / TSIM_PAGE > SIZE_MAX / sizeof(struct tsim_page))
+		return -ENOMEM;
+	return 0;
+}
+
+static void *reserve(size_t size)
+{
+	void *p;
+
+	if (!size)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unreserve(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+static void region_init(struct tsim_region *r, uint64_t base, uint64_t size,
+			enum teesim_mem_kind kind)
+{
+	r->base = base;
+	r->size = size;
+	r->kind = size ? kind : TEESIM_MEM_NONE;
+	r->backing = NULL;
+	r->backing_size = (size_t) size;
+}
+
+struct teesim_machine *teesim_machine_new(const struct teesim_machine_cfg *cfg)
+{
+	struct teesim_machine_cfg def;
+	struct teesim_machine *m;
+	int err;
+
+	if (!cfg) {
+		teesim_machine_cfg_default(&def);
+		cfg = &def;
+	}
+	err = cfg_check(cfg);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto fail_nomem;
+	m->cfg = *cfg;
+	if (pthread_mutex_init(&m->lock, NULL))
+		goto fail_free;
+	if (pthread_mutex_init(&m->clock_lock, NULL))
+		goto fail_lock;
+	region_init(&m->ram, cfg->ram_base, cfg->ram_size, TEESIM_MEM_RAM);
+	region_init(&m->secure, cfg->secure_base, cfg->secure_size, TEESIM_MEM_SECURE);
+	region_init(&m->shm, cfg->static_shm_base, cfg->static_shm_size, TEESIM_MEM_STATIC_SHM);
+	m->ram_frames = cfg->ram_size / TSIM_PAGE;
+	tsim_perm_init(&m->perm, m->ram_frames, cfg->seed, cfg->remap == TEESIM_REMAP_SHUFFLE);
+
+	m->ram_backing = reserve(m->ram.backing_size);
+	if (!m->ram_backing)
+		goto fail_clock;
+	if (m->secure.size) {
+		m->secure.backing = reserve(m->secure.backing_size);
+		if (!m->secure.backing)
+			goto fail_ram;
+	}
+	if (m->shm.size) {
+		m->shm.backing = reserve(m->shm.backing_size);
+		if (!m->shm.backing)
+			goto fail_secure;
+	}
+	m->slot_host = calloc((size_t) m->ram_frames, sizeof(*m->slot_host));
+	if (!m->slot_host)
+		goto fail_shm;
+	if (tsim_bitmap_init(&m->secure_alloc, m->secure.size / TSIM_PAGE))
+		goto fail_slot_host;
+	m->next_pid = 1;
+	m->next_timer_id = 1;
+	if (!tsim_guest_create(m, cfg->guest0_size ? cfg->guest0_size / TSIM_PAGE : m->ram_frames))
+		goto fail_secure_alloc;
+	return m;
+
+fail_secure_alloc:
+	tsim_bitmap_fini(&m->secure_alloc);
+fail_slot_host:
+	free(m->slot_host);
+fail_shm:
+	unreserve(m->shm.backing, m->shm.backing_size);
+fail_secure:
+	unreserve(m->secure.backing, m->secure.backing_size);
+fail_ram:
+	unreserve(m->ram_backing, m->ram.backing_size);
+fail_clock:
+	pthread_mutex_destroy(&m->clock_lock);
+fail_lock:
+	pthread_mutex_destroy(&m->lock);
+fail_free:
+	free(m);
+fail_nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+void teesim_machine_free(struct teesim_machine *m)
+{
+	if (!m)
+		return;
+	tsim_processes_free_all(m);
+	for (unsigned i = 0; i < TSIM_MAX_GUESTS; i++)
+		if (m->guests[i])
+			tsim_guest_destroy(m->guests[i]);
+	tsim_hostmap_fini(&m->hostmap);
+	tsim_clock_fini(m);
+	tsim_bitmap_fini(&m->secure_alloc);
+	free(m->slot_host);
+	unreserve(m->shm.backing, m->shm.backing_size);
+	unreserve(m->secure.backing, m->secure.backing_size);
+	unreserve(m->ram_backing, m->ram.backing_size);
+	free(m->viol);
+	free(m->log);
+	pthread_mutex_destroy(&m->clock_lock);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+const struct teesim_machine_cfg *teesim_machine_cfg(const struct teesim_machine *m)
+{
+	return &m->cfg;
+}
+
+/* ---- regions ---- */
+
+static bool in_region(const struct tsim_region *r, teesim_pa_t pa)
+{
+	return r->size && pa >= r->base && pa - r->base < r->size;
+}
+
+const struct tsim_region *tsim_region_of(const struct teesim_machine *m, teesim_pa_t pa)
+{
+	if (in_region(&m->ram, pa))
+		return &m->ram;
+	if (in_region(&m->shm, pa))
+		return &m->shm;
+	if (in_region(&m->secure, pa))
+		return &m->secure;
+	return NULL;
+}
+
+enum teesim_mem_kind teesim_phys_kind(const struct teesim_machine *m, teesim_pa_t pa)
+{
+	const struct tsim_region *r = tsim_region_of(m, pa);
+
+	return r ? r->kind : TEESIM_MEM_NONE;
+}
+
+int teesim_phys_range_kind(const struct teesim_machine *m, teesim_pa_t pa, uint64_t len,
+			   enum teesim_mem_kind *kind)
+{
+	const struct tsim_region *r = tsim_region_of(m, pa);
+
+	if (!len || !r || pa + len < pa || len > r->size - (pa - r->base))
+		return -EFAULT;
+	if (kind)
+		*kind = r->kind;
+	return 0;
+}
+
+int teesim_machine_static_shm(struct teesim_machine *m, teesim_pa_t *pa, uint64_t *size,
+			      void **host)
+{
+	if (!m->shm.size)
+		return -ENOENT;
+	if (pa)
+		*pa = m->shm.base;
+	if (size)
+		*size = m->shm.size;
+	if (host)
+		*host = m->shm.backing;
+	return 0;
+}
+
+/* ---- guest pages ---- */
+
+struct teesim_guest *tsim_ram_frame_guest(const struct teesim_machine *m, uint64_t frame,
+					  uint64_t *idx)
+{
+	uint64_t slot = tsim_perm_inv(&m->perm, frame);
+
+	for (unsigned i = 0; i < TSIM_MAX_GUESTS; i++) {
+		struct teesim_guest *g = m->guests[i];
+
+		if (g && slot >= g->slot_base && slot - g->slot_base < g->npages) {
+			*idx = slot - g->slot_base;
+			return g;
+		}
+	}
+	return NULL;
+}
+
+unsigned char *tsim_page_backing(const struct teesim_guest *g, uint64_t idx)
+{
+	const struct teesim_machine *m = g->m;
+	uint64_t slot = g->slot_base + idx;
+	uintptr_t h = atomic_load_explicit(&m->slot_host[slot], memory_order_acquire);
+
+	return h ? (unsigned char *) h : m->ram_backing + slot * TSIM_PAGE;
+}
+
+static uint64_t *state_counter(struct teesim_machine *m, enum tsim_page_state st)
+{
+	switch (st) {
+	case TSIM_PG_KERNEL:
+		return &m->kernel_pages;
+	case TSIM_PG_USER:
+		return &m->user_pages;
+	case TSIM_PG_HOST:
+		return &m->host_pages;
+	default:
+		return NULL;
+	}
+}
+
+void tsim_page_take(struct teesim_guest *g, uint64_t idx, enum tsim_page_state st, uint32_t owner)
+{
+	struct tsim_page *pg = &g->pages[idx];
+	uint64_t *cnt = state_counter(g->m, st);
+
+	pg->state = (uint8_t) st;
+	pg->owner = owner;
+	pg->pins = 0;
+	pg->flags = (uint8_t) ((pg->flags & TSIM_PGF_USED) | (st == TSIM_PG_USER ? TSIM_PGF_MAPPED : 0));
+	if (cnt)
+		(*cnt)++;
+	g->busy_pages++;
+	tsim_bitmap_set(&g->alloc, idx, 1, true);
+}
+
+void tsim_page_release(struct teesim_guest *g, uint64_t idx)
+{
+	struct teesim_machine *m = g->m;
+	struct tsim_page *pg = &g->pages[idx];
+	uint64_t *cnt = state_counter(m, (enum tsim_page_state) pg->state);
+
+	if (pg->state == TSIM_PG_HOST) {
+		/* the host page is the client's: unbind it, never poison it */
+		uintptr_t h = atomic_load_explicit(&m->slot_host[g->slot_base + idx],
+						   memory_order_relaxed);
+		tsim_hostmap_remove(&m->hostmap, h);
+		atomic_store_explicit(&m->slot_host[g->slot_base + idx], 0, memory_order_release);
+	} else if (m->cfg.poison) {
+		memset(tsim_page_backing(g, idx), TEESIM_POISON_FREE, TSIM_PAGE);
+	}
+	if (cnt)
+		(*cnt)--;
+	g->busy_pages--;
+	pg->state = TSIM_PG_FREE;
+	pg->owner = 0;
+	pg->flags = TSIM_PGF_USED;
+	tsim_bitmap_set(&g->alloc, idx, 1, false);
+}
+
+/* ---- frame map ---- */
+
+static enum teesim_frame_owner page_owner(const struct tsim_page *pg)
+{
+	switch (pg->state) {
+	case TSIM_PG_KERNEL:
+		return TEESIM_OWNER_KERNEL;
+	case TSIM_PG_USER:
+		return TEESIM_OWNER_USER;
+	case TSIM_PG_HOST:
+		return TEESIM_OWNER_HOST;
+	default:
+		return TEESIM_OWNER_FREE;
+	}
+}
+
+int teesim_frame_info(struct teesim_machine *m, teesim_pa_t pa, struct teesim_frame_info *info)
+{
+	const struct tsim_region *r = tsim_region_of(m, pa);
+
+	if (!r)
+		return -EFAULT;
+	memset(info, 0, sizeof(*info));
+	info->pa = pa & ~TSIM_PAGE_MASK;
+	info->kind = r->kind;
+	info->guest_id = -1;
+	info->secure = r->kind == TEESIM_MEM_SECURE;
+	pthread_mutex_lock(&m->lock);
+	if (r->kind == TEESIM_MEM_STATIC_SHM) {
+		info->owner = TEESIM_OWNER_STATIC_SHM;
+	} else if (r->kind == TEESIM_MEM_SECURE) {
+		info->owner = tsim_bitmap_test(&m->secure_alloc, (pa - r->base) / TSIM_PAGE)
+				      ? TEESIM_OWNER_SECURE
+				      : TEESIM_OWNER_SECURE_FREE;
+	} else {
+		uint64_t idx;
+		struct teesim_guest *g = tsim_ram_frame_guest(m, (pa - r->base) / TSIM_PAGE, &idx);
+
+		if (!g) {
+			info->owner = TEESIM_OWNER_UNASSIGNED;
+		} else {
+			const struct tsim_page *pg = &g->pages[idx];
+
+			info->owner = page_owner(pg);
+			info->guest_id = (int) g->id;
+			info->ipa = g->ipa_base + idx * TSIM_PAGE;
+			info->pin_count = pg->pins;
+			info->process_id = pg->owner;
+			info->mapped = (pg->flags & TSIM_PGF_MAPPED) != 0;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+/* ---- secure RAM ---- */
+
+int teesim_secure_alloc(struct teesim_machine *m, size_t npages, teesim_pa_t *pa, void **host)
+{
+	uint64_t first;
+
+	if (!npages)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	first = tsim_bitmap_alloc(&m->secure_alloc, npages);
+	if (first != UINT64_MAX)
+		m->secure_pages += npages;
+	pthread_mutex_unlock(&m->lock);
+	if (first == UINT64_MAX)
+		return -ENOMEM;
+	memset(m->secure.backing + first * TSIM_PAGE, 0, npages * TSIM_PAGE);
+	if (pa)
+		*pa = m->secure.base + first * TSIM_PAGE;
+	if (host)
+		*host = m->secure.backing + first * TSIM_PAGE;
+	return 0;
+}
+
+int teesim_secure_free(struct teesim_machine *m, teesim_pa_t pa, size_t npages)
+{
+	uint64_t first, nframes = m->secure.size / TSIM_PAGE;
+	int err = 0;
+
+	if (!npages || !in_region(&m->secure, pa) || (pa & TSIM_PAGE_MASK))
+		return -EINVAL;
+	first = (pa - m->secure.base) / TSIM_PAGE;
+	if (npages > nframes - first)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	for (uint64_t i = first; i < first + npages; i++) {
+		if (!tsim_bitmap_test(&m->secure_alloc, i)) {
+			tsim_violation(m, TEESIM_VIOL_DOUBLE_FREE, m->secure.base + i * TSIM_PAGE, -1);
+			err = -EINVAL;
+		}
+	}
+	if (!err) {
+		tsim_bitmap_set(&m->secure_alloc, first, npages, false);
+		m->secure_pages -= npages;
+		if (m->cfg.poison)
+			memset(m->secure.backing + first * TSIM_PAGE, TEESIM_POISON_FREE,
+			       npages * TSIM_PAGE);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return err;
+}
+
+/* ---- violations and counters ---- */
+
+void tsim_violation(struct teesim_machine *m, enum teesim_violation_kind kind, uint64_t addr,
+		    int guest_id)
+{
+	if (m->nviol == m->capviol) {
+		size_t cap = m->capviol ? m->capviol * 2 : 16;
+		struct teesim_violation *v = realloc(m->viol, cap * sizeof(*v));
+
+		if (!v)
+			return; /* out of host memory: this record is lost */
+		m->viol = v;
+		m->capviol = cap;
+	}
+	m->viol[m->nviol++] = (struct teesim_violation){kind, addr, guest_id};
+}
+
+const char *teesim_violation_name(enum teesim_violation_kind kind)
+{
+	switch (kind) {
+	case TEESIM_VIOL_DOUBLE_FREE:
+		return "double free";
+	case TEESIM_VIOL_BAD_FREE:
+		return "free of a page the freer does not own";
+	case TEESIM_VIOL_UNBALANCED_UNPIN:
+		return "unpin of a page that holds no pin";
+	case TEESIM_VIOL_SECURE_ACCESS:
+		return "shared-memory access reached secure memory";
+	}
+	return "unknown violation";
+}
+
+size_t teesim_machine_violations(struct teesim_machine *m, struct teesim_violation *out,
+				 size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->nviol;
+	for (size_t i = 0; i < n && i < max; i++)
+		out[i] = m->viol[i];
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+void teesim_machine_clear_violations(struct teesim_machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->nviol = 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void teesim_machine_stats(struct teesim_machine *m, struct teesim_machine_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&m->lock);
+	st->guests = m->nguests_alive;
+	st->processes = m->nprocesses;
+	st->kernel_pages = m->kernel_pages;
+	st->user_pages = m->user_pages;
+	st->host_pages = m->host_pages;
+	st->pinned_pages = m->pinned_pages;
+	st->pins = m->pins;
+	st->secure_pages = m->secure_pages;
+	st->violations = m->nviol;
+	pthread_mutex_unlock(&m->lock);
+	st->smc_calls = atomic_load(&m->smc_calls);
+}
