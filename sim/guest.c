@@ -233,7 +233,8 @@ int teesim_kmem_free(struct teesim_guest *g, teesim_ipa_t ipa, size_t npages)
 
 		if (st == TSIM_PG_KERNEL)
 			continue;
-		tsim_violation(m, st == TSIM_PG_FREE ? TEESIM_VIOL_DOUBLE_FREE : TEESIM_VIOL_BAD_FREE,
+		tsim_violation(m,
+			       st == TSIM_PG_FREE ? TEESIM_VIOL_DOUBLE_FREE : TEESIM_VIOL_BAD_FREE,
 			       g->ipa_base + i * TSIM_PAGE, (int) g->id);
 		err = -EINVAL;
 	}

@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-#define EMPTY     ((uintptr_t) 0)
+#define EMPTY	  ((uintptr_t) 0)
 #define TOMBSTONE ((uintptr_t) 1)
 
 static size_t slot_of(const struct tsim_hostmap *h, uintptr_t host)

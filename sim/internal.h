@@ -32,6 +32,7 @@ uint64_t tsim_splitmix64(uint64_t *state);
 /* ---- run allocator over a bitmap (sim/bitmap.c); set bit = used ---- */
 struct tsim_bitmap {
 	uint64_t *words;
+	uint64_t *full; /* bit w set: words[w] has every bit used */
 	uint64_t nbits;
 	uint64_t rover;
 };
@@ -103,7 +104,7 @@ struct teesim_guest {
 struct tsim_mapping {
 	uintptr_t addr;
 	uint64_t npages;
-	size_t len; /* as asked */
+	size_t len;	/* as asked */
 	uint64_t first; /* guest page index */
 };
 
@@ -132,7 +133,7 @@ struct teesim_machine {
 	unsigned char *ram_backing; /* host memory of RAM, in slot (permuted) order */
 	/* per slot: the host page bound to it (HOST pages), else 0; lock-free reads */
 	_Atomic(uintptr_t) *slot_host;
-	struct tsim_perm perm;      /* slot -> RAM frame index */
+	struct tsim_perm perm; /* slot -> RAM frame index */
 	uint64_t ram_frames;
 
 	struct teesim_guest *guests[TSIM_MAX_GUESTS];

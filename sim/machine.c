@@ -301,7 +301,8 @@ void tsim_page_take(struct teesim_guest *g, uint64_t idx, enum tsim_page_state s
 	pg->state = (uint8_t) st;
 	pg->owner = owner;
 	pg->pins = 0;
-	pg->flags = (uint8_t) ((pg->flags & TSIM_PGF_USED) | (st == TSIM_PG_USER ? TSIM_PGF_MAPPED : 0));
+	pg->flags =
+	    (uint8_t) ((pg->flags & TSIM_PGF_USED) | (st == TSIM_PG_USER ? TSIM_PGF_MAPPED : 0));
 	if (cnt)
 		(*cnt)++;
 	g->busy_pages++;
@@ -316,8 +317,8 @@ void tsim_page_release(struct teesim_guest *g, uint64_t idx)
 
 	if (pg->state == TSIM_PG_HOST) {
 		/* the host page is the client's: unbind it, never poison it */
-		uintptr_t h = atomic_load_explicit(&m->slot_host[g->slot_base + idx],
-						   memory_order_relaxed);
+		uintptr_t h =
+		    atomic_load_explicit(&m->slot_host[g->slot_base + idx], memory_order_relaxed);
 		tsim_hostmap_remove(&m->hostmap, h);
 		atomic_store_explicit(&m->slot_host[g->slot_base + idx], 0, memory_order_release);
 	} else if (m->cfg.poison) {
@@ -364,8 +365,8 @@ int teesim_frame_info(struct teesim_machine *m, teesim_pa_t pa, struct teesim_fr
 		info->owner = TEESIM_OWNER_STATIC_SHM;
 	} else if (r->kind == TEESIM_MEM_SECURE) {
 		info->owner = tsim_bitmap_test(&m->secure_alloc, (pa - r->base) / TSIM_PAGE)
-				      ? TEESIM_OWNER_SECURE
-				      : TEESIM_OWNER_SECURE_FREE;
+				  ? TEESIM_OWNER_SECURE
+				  : TEESIM_OWNER_SECURE_FREE;
 	} else {
 		uint64_t idx;
 		struct teesim_guest *g = tsim_ram_frame_guest(m, (pa - r->base) / TSIM_PAGE, &idx);
@@ -423,7 +424,8 @@ int teesim_secure_free(struct teesim_machine *m, teesim_pa_t pa, size_t npages)
 	pthread_mutex_lock(&m->lock);
 	for (uint64_t i = first; i < first + npages; i++) {
 		if (!tsim_bitmap_test(&m->secure_alloc, i)) {
-			tsim_violation(m, TEESIM_VIOL_DOUBLE_FREE, m->secure.base + i * TSIM_PAGE, -1);
+			tsim_violation(m, TEESIM_VIOL_DOUBLE_FREE, m->secure.base + i * TSIM_PAGE,
+				       -1);
 			err = -EINVAL;
 		}
 	}
@@ -470,8 +472,7 @@ const char *teesim_violation_name(enum teesim_violation_kind kind)
 	return "unknown violation";
 }
 
-size_t teesim_machine_violations(struct teesim_machine *m, struct teesim_violation *out,
-				 size_t max)
+size_t teesim_machine_violations(struct teesim_machine *m, struct teesim_violation *out, size_t max)
 {
 	size_t n;
 

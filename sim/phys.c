@@ -53,17 +53,20 @@ static const struct tsim_region *check(struct teesim_machine *m, enum teesim_acc
 {
 	const struct tsim_region *r = tsim_region_of(m, pa);
 	struct teesim_access a = {op, pa, len, flags, 0};
+	bool secure_hit = false;
 
-	if (flags & ~(unsigned) ACC_KNOWN)
+	if (flags & ~(unsigned) ACC_KNOWN) {
 		a.result = -EINVAL;
-	else if (!r || pa + len < pa || len > r->size - (pa - r->base))
+	} else if (!r || pa + len < pa || len > r->size - (pa - r->base)) {
 		a.result = -EFAULT;
-	else if ((flags & TEESIM_ACC_NS) && r->kind == TEESIM_MEM_SECURE)
+	} else if ((flags & TEESIM_ACC_NS) && r->kind == TEESIM_MEM_SECURE) {
 		a.result = -EPERM;
-	else if (m->access_hook)
+		secure_hit = true;
+	} else if (m->access_hook) {
 		a.result = m->access_hook(m->access_hook_ctx, &a);
+	}
 
-	if (r && r->kind == TEESIM_MEM_SECURE && (flags & TEESIM_ACC_NS)) {
+	if (secure_hit) {
 		pthread_mutex_lock(&m->lock);
 		tsim_violation(m, TEESIM_VIOL_SECURE_ACCESS, pa, -1);
 		pthread_mutex_unlock(&m->lock);

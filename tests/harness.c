@@ -19,8 +19,8 @@ void th_machine_done_expect(struct teesim_machine *m, size_t violations)
 
 	teesim_machine_stats(m, &st);
 	ck_assert_msg(st.kernel_pages == 0 && st.user_pages == 0 && st.host_pages == 0 &&
-			      st.pins == 0 && st.pinned_pages == 0 && st.secure_pages == 0 &&
-			      st.processes == 0 && st.violations == violations,
+			  st.pins == 0 && st.pinned_pages == 0 && st.secure_pages == 0 &&
+			  st.processes == 0 && st.violations == violations,
 		      "machine not clean at teardown: kernel_pages=%llu user_pages=%llu "
 		      "host_pages=%llu pins=%llu pinned_pages=%llu secure_pages=%llu "
 		      "processes=%llu violations=%llu (expected %zu)",

@@ -40,7 +40,7 @@ int th_run(Suite *s);
 #define th_assert_err(expr, err)                                                                   \
 	do {                                                                                       \
 		long th_r_ = (long) (expr);                                                        \
-		ck_assert_msg(th_r_ == (long) (err), "%s returned %ld (%s), expected %ld (%s)",     \
+		ck_assert_msg(th_r_ == (long) (err), "%s returned %ld (%s), expected %ld (%s)",    \
 			      #expr, th_r_, th_r_ < 0 ? strerror((int) -th_r_) : "ok",             \
 			      (long) (err), (err) < 0 ? strerror(-(err)) : "ok");                  \
 	} while (0)

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 /** Size of a physical frame and of a guest page: 4 KiB, the OP-TEE page-list granule. */
-#define TEESIM_PAGE_SIZE  4096u
+#define TEESIM_PAGE_SIZE 4096u
 /** log2 of @ref TEESIM_PAGE_SIZE. */
 #define TEESIM_PAGE_SHIFT 12u
 

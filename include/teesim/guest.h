@@ -71,7 +71,7 @@ TEESIM_API void *teesim_guest_ipa_host(struct teesim_guest *g, teesim_ipa_t ipa)
 
 /** Kernel allocation flags. */
 enum {
-	TEESIM_KMEM_ZERO = 1u << 0,  /**< zero the pages (else they hold what was there) */
+	TEESIM_KMEM_ZERO = 1u << 0, /**< zero the pages (else they hold what was there) */
 };
 
 /**

@@ -44,18 +44,18 @@ enum teesim_remap {
 
 /** Machine configuration; fill it with teesim_machine_cfg_default() first. */
 struct teesim_machine_cfg {
-	teesim_pa_t ram_base;         /**< PA of non-secure RAM (page aligned). */
-	uint64_t ram_size;            /**< bytes of non-secure RAM, a multiple of 4 KiB, > 0 */
-	teesim_pa_t secure_base;      /**< PA of secure RAM (page aligned). */
-	uint64_t secure_size;         /**< bytes of secure RAM (may be 0) */
-	teesim_pa_t static_shm_base;  /**< PA of the static shm carve-out */
-	uint64_t static_shm_size;     /**< its size; 0 means no carve-out */
-	teesim_ipa_t guest_ipa_base;  /**< IPA at which every guest's RAM starts (page aligned) */
-	uint64_t guest0_size;         /**< RAM of guest 0 in bytes; 0 means all of RAM */
-	enum teesim_remap remap;      /**< stage-2 mapping of every guest */
-	uint64_t seed;                /**< fixes the permutation and every other choice */
-	bool poison;                  /**< fill freed pages with TEESIM_POISON_FREE */
-	bool allow_host_memory;       /**< processes may pin host memory (malloc, stack) */
+	teesim_pa_t ram_base;	     /**< PA of non-secure RAM (page aligned). */
+	uint64_t ram_size;	     /**< bytes of non-secure RAM, a multiple of 4 KiB, > 0 */
+	teesim_pa_t secure_base;     /**< PA of secure RAM (page aligned). */
+	uint64_t secure_size;	     /**< bytes of secure RAM (may be 0) */
+	teesim_pa_t static_shm_base; /**< PA of the static shm carve-out */
+	uint64_t static_shm_size;    /**< its size; 0 means no carve-out */
+	teesim_ipa_t guest_ipa_base; /**< IPA at which every guest's RAM starts (page aligned) */
+	uint64_t guest0_size;	     /**< RAM of guest 0 in bytes; 0 means all of RAM */
+	enum teesim_remap remap;     /**< stage-2 mapping of every guest */
+	uint64_t seed;		     /**< fixes the permutation and every other choice */
+	bool poison;		     /**< fill freed pages with TEESIM_POISON_FREE */
+	bool allow_host_memory;	     /**< processes may pin host memory (malloc, stack) */
 };
 
 /**
@@ -85,36 +85,36 @@ TEESIM_API const struct teesim_machine_cfg *teesim_machine_cfg(const struct tees
 
 /** What lies at a physical address. */
 enum teesim_mem_kind {
-	TEESIM_MEM_NONE = 0,     /**< nothing: outside every region */
-	TEESIM_MEM_RAM,          /**< non-secure RAM */
-	TEESIM_MEM_STATIC_SHM,   /**< non-secure carve-out for the static shm pool */
-	TEESIM_MEM_SECURE,       /**< secure RAM */
+	TEESIM_MEM_NONE = 0,   /**< nothing: outside every region */
+	TEESIM_MEM_RAM,	       /**< non-secure RAM */
+	TEESIM_MEM_STATIC_SHM, /**< non-secure carve-out for the static shm pool */
+	TEESIM_MEM_SECURE,     /**< secure RAM */
 };
 
 /** Who owns a frame. */
 enum teesim_frame_owner {
-	TEESIM_OWNER_NONE = 0,     /**< not a frame (outside every region) */
-	TEESIM_OWNER_UNASSIGNED,   /**< RAM given to no guest */
-	TEESIM_OWNER_FREE,         /**< a guest's free page */
-	TEESIM_OWNER_KERNEL,       /**< a guest kernel allocation (teesim_kmem_alloc) */
-	TEESIM_OWNER_USER,         /**< process memory allocated by the machine */
-	TEESIM_OWNER_HOST,         /**< host memory (malloc, stack) bound to a frame while pinned */
-	TEESIM_OWNER_STATIC_SHM,   /**< the reserved carve-out */
-	TEESIM_OWNER_SECURE_FREE,  /**< free secure RAM */
-	TEESIM_OWNER_SECURE,       /**< a secure-world allocation (teesim_secure_alloc) */
+	TEESIM_OWNER_NONE = 0,	  /**< not a frame (outside every region) */
+	TEESIM_OWNER_UNASSIGNED,  /**< RAM given to no guest */
+	TEESIM_OWNER_FREE,	  /**< a guest's free page */
+	TEESIM_OWNER_KERNEL,	  /**< a guest kernel allocation (teesim_kmem_alloc) */
+	TEESIM_OWNER_USER,	  /**< process memory allocated by the machine */
+	TEESIM_OWNER_HOST,	  /**< host memory (malloc, stack) bound to a frame while pinned */
+	TEESIM_OWNER_STATIC_SHM,  /**< the reserved carve-out */
+	TEESIM_OWNER_SECURE_FREE, /**< free secure RAM */
+	TEESIM_OWNER_SECURE,	  /**< a secure-world allocation (teesim_secure_alloc) */
 };
 
 /** Everything the frame map knows about one frame. */
 struct teesim_frame_info {
-	teesim_pa_t pa;               /**< the frame's physical address */
-	enum teesim_mem_kind kind;    /**< region */
+	teesim_pa_t pa;		   /**< the frame's physical address */
+	enum teesim_mem_kind kind; /**< region */
 	enum teesim_frame_owner owner;
-	bool secure;                  /**< frame is secure memory */
-	uint32_t pin_count;           /**< pins held on the page (get_user_pages model) */
-	int guest_id;                 /**< guest whose IPA space maps it, or -1 */
-	teesim_ipa_t ipa;             /**< its IPA in that guest (when guest_id >= 0) */
-	uint32_t process_id;          /**< process that owns USER / HOST pages, else 0 */
-	bool mapped;                  /**< USER pages: still mapped by the process */
+	bool secure;	     /**< frame is secure memory */
+	uint32_t pin_count;  /**< pins held on the page (get_user_pages model) */
+	int guest_id;	     /**< guest whose IPA space maps it, or -1 */
+	teesim_ipa_t ipa;    /**< its IPA in that guest (when guest_id >= 0) */
+	uint32_t process_id; /**< process that owns USER / HOST pages, else 0 */
+	bool mapped;	     /**< USER pages: still mapped by the process */
 };
 
 /** Kind of the memory at @p pa (TEESIM_MEM_NONE outside every region). */
@@ -137,8 +137,8 @@ TEESIM_API int teesim_frame_info(struct teesim_machine *m, teesim_pa_t pa,
  * The static shm carve-out: its PA, size and host pointer (any may be NULL).
  * Returns -ENOENT when the machine has none.
  */
-TEESIM_API int teesim_machine_static_shm(struct teesim_machine *m, teesim_pa_t *pa,
-					 uint64_t *size, void **host);
+TEESIM_API int teesim_machine_static_shm(struct teesim_machine *m, teesim_pa_t *pa, uint64_t *size,
+					 void **host);
 
 /* ------------------------------------------------------------------------ */
 /** @name Checked physical accessors (the secure world's only way to memory) */
@@ -179,8 +179,8 @@ TEESIM_API int teesim_phys_write(struct teesim_machine *m, teesim_pa_t pa, const
  * errors as for teesim_phys_read(). The pointer stays valid while the frame
  * keeps its owner.
  */
-TEESIM_API int teesim_phys_map(struct teesim_machine *m, teesim_pa_t pa, size_t len,
-			       unsigned flags, void **host);
+TEESIM_API int teesim_phys_map(struct teesim_machine *m, teesim_pa_t pa, size_t len, unsigned flags,
+			       void **host);
 
 /** One access made through the accessors. */
 enum teesim_access_op {
@@ -195,7 +195,7 @@ struct teesim_access {
 	teesim_pa_t pa;
 	uint64_t len;
 	unsigned flags;
-	int result;  /**< 0, or the error the call returned (the log only) */
+	int result; /**< 0, or the error the call returned (the log only) */
 };
 
 /**
@@ -245,17 +245,17 @@ TEESIM_API int teesim_secure_free(struct teesim_machine *m, teesim_pa_t pa, size
 
 /** Misuse of memory that the model detects and records. */
 enum teesim_violation_kind {
-	TEESIM_VIOL_DOUBLE_FREE = 1,   /**< freeing a page that is already free */
-	TEESIM_VIOL_BAD_FREE,          /**< freeing a page the freer does not own */
-	TEESIM_VIOL_UNBALANCED_UNPIN,  /**< unpinning a page with no pin */
-	TEESIM_VIOL_SECURE_ACCESS,     /**< a shared-memory path reached secure memory */
+	TEESIM_VIOL_DOUBLE_FREE = 1,  /**< freeing a page that is already free */
+	TEESIM_VIOL_BAD_FREE,	      /**< freeing a page the freer does not own */
+	TEESIM_VIOL_UNBALANCED_UNPIN, /**< unpinning a page with no pin */
+	TEESIM_VIOL_SECURE_ACCESS,    /**< a shared-memory path reached secure memory */
 };
 
 /** One recorded violation. */
 struct teesim_violation {
 	enum teesim_violation_kind kind;
-	uint64_t addr;  /**< the PA (secure access, secure free) or IPA (guest pages) */
-	int guest_id;   /**< guest of @ref addr when it is an IPA, else -1 */
+	uint64_t addr; /**< the PA (secure access, secure free) or IPA (guest pages) */
+	int guest_id;  /**< guest of @ref addr when it is an IPA, else -1 */
 };
 
 /** Human-readable name of a violation kind. */
@@ -273,16 +273,16 @@ TEESIM_API void teesim_machine_clear_violations(struct teesim_machine *m);
 
 /** Counters over the whole machine: what is allocated, pinned and bound now. */
 struct teesim_machine_stats {
-	uint64_t guests;        /**< guests alive (guest 0 included) */
-	uint64_t processes;     /**< processes alive */
-	uint64_t kernel_pages;  /**< pages held by kernel allocations */
-	uint64_t user_pages;    /**< pages of machine-allocated process memory */
-	uint64_t host_pages;    /**< host pages currently bound to frames */
-	uint64_t pinned_pages;  /**< pages with at least one pin */
-	uint64_t pins;          /**< sum of all pin counts */
-	uint64_t secure_pages;  /**< frames held by secure allocations */
-	uint64_t violations;    /**< violations recorded */
-	uint64_t smc_calls;     /**< SMCs made through teesim_smc_call() */
+	uint64_t guests;       /**< guests alive (guest 0 included) */
+	uint64_t processes;    /**< processes alive */
+	uint64_t kernel_pages; /**< pages held by kernel allocations */
+	uint64_t user_pages;   /**< pages of machine-allocated process memory */
+	uint64_t host_pages;   /**< host pages currently bound to frames */
+	uint64_t pinned_pages; /**< pages with at least one pin */
+	uint64_t pins;	       /**< sum of all pin counts */
+	uint64_t secure_pages; /**< frames held by secure allocations */
+	uint64_t violations;   /**< violations recorded */
+	uint64_t smc_calls;    /**< SMCs made through teesim_smc_call() */
 };
 
 /** Fill @p st with the current counters. */

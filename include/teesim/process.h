@@ -64,7 +64,7 @@ TEESIM_API int teesim_process_munmap(struct teesim_process *p, void *addr, size_
 
 /** Pin flags. */
 enum {
-	TEESIM_PIN_WRITE = 1u << 0,  /**< the pages will be written (FOLL_WRITE) */
+	TEESIM_PIN_WRITE = 1u << 0, /**< the pages will be written (FOLL_WRITE) */
 };
 
 /**

@@ -69,14 +69,14 @@ TEESIM_API void teesim_smc_set_mediator(struct teesim_machine *m, teesim_smc_med
 
 /** When the fault hook is called. */
 enum teesim_smc_stage {
-	TEESIM_SMC_BEFORE = 0,  /**< registers are the call's input */
-	TEESIM_SMC_AFTER,       /**< registers are the answer */
+	TEESIM_SMC_BEFORE = 0, /**< registers are the call's input */
+	TEESIM_SMC_AFTER,      /**< registers are the answer */
 };
 
 /** Fault hook return values. */
 enum {
-	TEESIM_SMC_PASS = 0,  /**< go on as usual */
-	TEESIM_SMC_SKIP = 1,  /**< BEFORE only: do not forward; @c regs is the answer */
+	TEESIM_SMC_PASS = 0, /**< go on as usual */
+	TEESIM_SMC_SKIP = 1, /**< BEFORE only: do not forward; @c regs is the answer */
 };
 
 /**
