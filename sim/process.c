@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -126,12 +129,15 @@ void *teesim_process_mmap(struct teesim_process *p, size_t len, unsigned prot)
 	void *addr = NULL;
 	int err = ENOMEM;
 
-	if (!len || len > SIZE_MAX - TSIM_PAGE_MASK ||
-	    (prot & ~(unsigned) (TEESIM_PROT_READ | TEESIM_PROT_WRITE))) {
+	if (!len || (prot & ~(unsigned) (TEESIM_PROT_READ | TEESIM_PROT_WRITE))) {
 		errno = EINVAL;
 		return NULL;
 	}
-	npages = ((uint64_t) len + TSIM_PAGE_MASK) / TSIM_PAGE;
+	npages = (uint64_t) len / TSIM_PAGE + ((uint64_t) len % TSIM_PAGE != 0);
+	if (npages > g->npages) {
+		errno = ENOMEM; /* more than the guest has, as mmap(2) says */
+		return NULL;
+	}
 	pthread_mutex_lock(&m->lock);
 	if (p->nmaps == p->capmaps) {
 		size_t cap = p->capmaps ? p->capmaps * 2 : 8;
@@ -177,7 +183,7 @@ int teesim_process_munmap(struct teesim_process *p, void *addr, size_t len)
 	pthread_mutex_lock(&m->lock);
 	i = find_map(p, (uintptr_t) addr, &next);
 	if (i >= 0 && p->maps[i].addr == (uintptr_t) addr && len &&
-	    ((uint64_t) len + TSIM_PAGE_MASK) / TSIM_PAGE == p->maps[i].npages) {
+	    (uint64_t) len / TSIM_PAGE + ((uint64_t) len % TSIM_PAGE != 0) == p->maps[i].npages) {
 		unmap_at(p, (size_t) i);
 		err = 0;
 	}
@@ -217,6 +223,56 @@ static uint64_t host_mapped_pages(uintptr_t a, uint64_t n)
 		k += chunk;
 	}
 	return n;
+}
+
+/*
+ * How many of the @n host pages at @a this host process maps readable (and
+ * writable when @write), judged from /proc/self/maps as get_user_pages would
+ * judge the VMAs: a PROT_NONE page, or a read-only one for a write pin, ends
+ * the run just as an unmapped page does. Without /proc, fall back to
+ * mincore(), which knows mapped from unmapped only.
+ */
+static uint64_t host_usable_pages(uintptr_t a, uint64_t n, bool write)
+{
+	uint64_t end = a + n * TSIM_PAGE, cur = a;
+	char *buf = NULL, *line;
+	size_t len = 0, cap = 0;
+	ssize_t got;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return host_mapped_pages(a, n);
+	do {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return 0;
+			}
+			buf = nb;
+		}
+		got = read(fd, buf + len, cap - len - 1);
+		if (got > 0)
+			len += (size_t) got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	close(fd);
+	buf[len] = 0;
+	/* lines are sorted by address: walk the ones covering [cur, end) */
+	for (line = buf; line && *line && cur < end;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		unsigned long lo, hi;
+		char perms[5];
+
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3 || hi <= cur)
+			continue;
+		if (lo > cur || perms[0] != 'r' || (write && perms[1] != 'w'))
+			break;
+		cur = hi < end ? hi : end;
+	}
+	free(buf);
+	return (cur - a) / TSIM_PAGE;
 }
 
 static void pin_page(struct teesim_guest *g, uint64_t idx)
@@ -302,7 +358,7 @@ long teesim_process_pin(struct teesim_process *p, uint64_t start, size_t npages,
 		if (next < p->nmaps && (p->maps[next].addr - a) / TSIM_PAGE < run)
 			run = (p->maps[next].addr - a) / TSIM_PAGE;
 		want = run;
-		run = host_mapped_pages(a, want);
+		run = host_usable_pages(a, want, flags & TEESIM_PIN_WRITE);
 		for (uint64_t j = 0; j < run; j++, i++) {
 			uintptr_t hp = a + j * TSIM_PAGE;
 			uint64_t idx;
