@@ -416,12 +416,16 @@ int teesim_secure_free(struct teesim_machine *m, teesim_pa_t pa, size_t npages)
 	uint64_t first, nframes = m->secure.size / TSIM_PAGE;
 	int err = 0;
 
-	if (!npages || !in_region(&m->secure, pa) || (pa & TSIM_PAGE_MASK))
+	if (!npages || (pa & TSIM_PAGE_MASK))
 		return -EINVAL;
-	first = (pa - m->secure.base) / TSIM_PAGE;
-	if (npages > nframes - first)
-		return -EINVAL;
+	first = in_region(&m->secure, pa) ? (pa - m->secure.base) / TSIM_PAGE : nframes;
 	pthread_mutex_lock(&m->lock);
+	if (npages > nframes - first) {
+		/* frames that are not secure RAM at all: never a secure allocation */
+		tsim_violation(m, TEESIM_VIOL_BAD_FREE, pa, -1);
+		pthread_mutex_unlock(&m->lock);
+		return -EINVAL;
+	}
 	for (uint64_t i = first; i < first + npages; i++) {
 		if (!tsim_bitmap_test(&m->secure_alloc, i)) {
 			tsim_violation(m, TEESIM_VIOL_DOUBLE_FREE, m->secure.base + i * TSIM_PAGE,

@@ -21,8 +21,9 @@ extern "C" {
 TEESIM_API uint64_t teesim_clock_now(const struct teesim_machine *m);
 
 /**
- * Advance the clock by @p ns, firing every timer whose deadline is reached;
- * the clock reads each timer's deadline while it fires. Saturates at
+ * Advance the clock by @p ns, firing every timer whose deadline is reached.
+ * While a timer fires the clock reads its deadline, or the time it already
+ * had if that deadline was in the past (time never goes back). Saturates at
  * UINT64_MAX. Returns the new time.
  */
 TEESIM_API uint64_t teesim_clock_advance(struct teesim_machine *m, uint64_t ns);

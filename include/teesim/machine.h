@@ -236,7 +236,9 @@ TEESIM_API int teesim_secure_alloc(struct teesim_machine *m, size_t npages, tees
 
 /**
  * Free secure frames. Every frame must be a secure allocation: otherwise
- * nothing is freed, -EINVAL is returned and a violation is recorded.
+ * nothing is freed, -EINVAL is returned and a violation is recorded, a
+ * DOUBLE_FREE for each free secure frame, or one BAD_FREE at @p pa when the
+ * range is not (wholly) secure RAM. 0 pages or an unaligned @p pa: -EINVAL only.
  */
 TEESIM_API int teesim_secure_free(struct teesim_machine *m, teesim_pa_t pa, size_t npages);
 
