@@ -18,10 +18,11 @@
 
 #include <teesim/teesim.h>
 
-#define MAX_MAPS   8
-#define MAX_PINS   512
-#define MAX_ALLOC  8
-#define HOST_PAGES 8
+#define MAX_MAPS  8
+#define MAX_PINS  512
+#define MAX_ALLOC 8
+/* op_pin reaches up to page 7 + 11 of the host buffer: it must all be ours */
+#define HOST_PAGES 18
 
 struct input {
 	const uint8_t *p;
@@ -302,7 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("machine_new refused a valid configuration");
 	r.g = teesim_machine_guest(r.m, 0);
 	r.p = teesim_process_new(r.g);
-	r.host = aligned_alloc(TEESIM_PAGE_SIZE, (HOST_PAGES + 8) * TEESIM_PAGE_SIZE);
+	r.host = aligned_alloc(TEESIM_PAGE_SIZE, HOST_PAGES * TEESIM_PAGE_SIZE);
 	if (!r.p || !r.host)
 		abort();
 

@@ -10,8 +10,9 @@ int main(void)
 	struct teesim_machine *m = teesim_machine_new(NULL);
 	struct teesim_guest *g = m ? teesim_machine_guest(m, 0) : NULL;
 	struct teesim_process *p = g ? teesim_process_new(g) : NULL;
-	char *buf = p ? teesim_process_mmap(p, TEESIM_PAGE_SIZE, TEESIM_PROT_READ | TEESIM_PROT_WRITE)
-		      : NULL;
+	char *buf =
+	    p ? teesim_process_mmap(p, TEESIM_PAGE_SIZE, TEESIM_PROT_READ | TEESIM_PROT_WRITE)
+	      : NULL;
 	teesim_ipa_t ipa;
 	teesim_pa_t pa;
 	char back[6] = {0};
