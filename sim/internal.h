@@ -205,6 +205,12 @@ void tsim_guest_destroy(struct teesim_guest *g);
 /* process.c */
 void tsim_processes_free_all(struct teesim_machine *m);
 
+/* uaccess.c: copy between a model buffer and user memory of @p; 0 or -EFAULT
+ * (range not mapped by the process, read-only for a write, or host memory
+ * the host does not map, or any host memory when the machine forbids it) */
+int tsim_copy_from_user(struct teesim_process *p, void *dst, uint64_t uaddr, size_t len);
+int tsim_copy_to_user(struct teesim_process *p, uint64_t uaddr, const void *src, size_t len);
+
 /* clock.c */
 void tsim_clock_fini(struct teesim_machine *m);
 

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * copy_from_user / copy_to_user for the normal-world model.
+ *
+ * A user address is a host address. Inside a process's own mappings the
+ * copy is a memcpy once the range is checked against the mappings (and
+ * their protection for writes). Elsewhere, if the machine allows host
+ * memory, the host kernel decides: process_vm_readv/writev on our own pid
+ * copy the bytes or fail with EFAULT without ever faulting this process, so
+ * a wild pointer from a fuzzer is an -EFAULT, never a crash.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Is [a, a+len) wholly inside mappings of @p (writable ones when @write)?
+ * 1 yes, 0 it touches none of them, -1 partly (always a fault). */
+static int in_mappings(const struct teesim_process *p, uintptr_t a, size_t len, bool write)
+{
+	uintptr_t end = a + len;
+	size_t touched = 0;
+	bool all = true;
+
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct tsim_mapping *mp = &p->maps[i];
+		uintptr_t lo = mp->addr, hi = mp->addr + mp->npages * TSIM_PAGE;
+
+		if (hi <= a || lo >= end)
+			continue;
+		touched++;
+		if (write && (p->g->pages[mp->first].flags & TSIM_PGF_READONLY))
+			all = false;
+	}
+	if (!touched)
+		return 0;
+	if (!all)
+		return -1;
+	/* mappings are sorted and disjoint: check they cover the range gaplessly */
+	for (uintptr_t cur = a; cur < end;) {
+		bool found = false;
+
+		for (size_t i = 0; i < p->nmaps && !found; i++) {
+			const struct tsim_mapping *mp = &p->maps[i];
+
+			if (cur >= mp->addr && cur - mp->addr < mp->npages * TSIM_PAGE) {
+				cur = mp->addr + mp->npages * TSIM_PAGE;
+				found = true;
+			}
+		}
+		if (!found)
+			return -1;
+	}
+	return 1;
+}
+
+static bool overlaps(uintptr_t a, size_t len, const void *base, size_t size)
+{
+	return base && a < (uintptr_t) base + size && (uintptr_t) base < a + len;
+}
+
+static int user_copy(struct teesim_process *p, void *kbuf, uint64_t uaddr, size_t len, bool write)
+{
+	struct teesim_machine *m = p->g->m;
+	uintptr_t a = (uintptr_t) uaddr;
+	struct iovec local = {kbuf, len}, remote = {(void *) a, len};
+	ssize_t got;
+	int r;
+
+	if (!len)
+		return 0;
+	if (uaddr > UINTPTR_MAX || len > UINTPTR_MAX - a)
+		return -EFAULT;
+	pthread_mutex_lock(&m->lock);
+	r = in_mappings(p, a, len, write);
+	if (r > 0) {
+		if (write)
+			memcpy((void *) a, kbuf, len);
+		else
+			memcpy(kbuf, (const void *) a, len);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (r)
+		return r > 0 ? 0 : -EFAULT;
+	/* not process memory: host memory, when allowed, but never the machine's */
+	if (!m->cfg.allow_host_memory || overlaps(a, len, m->ram_backing, m->ram.backing_size) ||
+	    overlaps(a, len, m->secure.backing, m->secure.backing_size) ||
+	    overlaps(a, len, m->shm.backing, m->shm.backing_size))
+		return -EFAULT;
+	got = write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
+		    : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	return got == (ssize_t) len ? 0 : -EFAULT;
+}
+
+int tsim_copy_from_user(struct teesim_process *p, void *dst, uint64_t uaddr, size_t len)
+{
+	return user_copy(p, dst, uaddr, len, false);
+}
+
+int tsim_copy_to_user(struct teesim_process *p, uint64_t uaddr, const void *src, size_t len)
+{
+	return user_copy(p, (void *) src, uaddr, len, true);
+}
