@@ -1,98 +1,188 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Which guest page a pinned host page is bound to: an open-addressing table
- * keyed by the host page address (page aligned, so 0 and 1 are free to mark
- * empty and deleted slots).
+ * Which guest page a pinned host page is bound to: a radix tree keyed by the
+ * host page number, like a page table. A registration pins a run of
+ * consecutive host pages, so consecutive keys land in the same leaf, and the
+ * last leaf used is remembered: binding or looking up a run costs a few
+ * instructions per page and no probing, whatever the table's history.
+ * Leaves and inner nodes are freed as soon as they empty.
  */
 #include <stdlib.h>
 
 #include "internal.h"
 
-#define EMPTY	  ((uintptr_t) 0)
-#define TOMBSTONE ((uintptr_t) 1)
+#define FANOUT_BITS 9
+#define FANOUT	    (1u << FANOUT_BITS)
+#define KEY_BITS    (64 - TEESIM_PAGE_SHIFT)
+/* inner levels above the leaves, enough to cover every key bit */
+#define LEVELS ((int) ((KEY_BITS + FANOUT_BITS - 1) / FANOUT_BITS - 1))
 
-static size_t slot_of(const struct tsim_hostmap *h, uintptr_t host)
+struct tsim_hostmap_leaf {
+	struct tsim_hostmap_entry e[FANOUT];
+	unsigned used;
+};
+
+struct tsim_hostmap_node {
+	void *child[FANOUT]; /* inner nodes, or leaves at the last level */
+	unsigned used;
+};
+
+static unsigned slot(uint64_t leafkey, int level)
 {
-	uint64_t x = (uint64_t) host >> TEESIM_PAGE_SHIFT;
+	/* level 0 is the root; the last inner level indexes leaves */
+	return (unsigned) (leafkey >> ((LEVELS - 1 - level) * FANOUT_BITS)) & (FANOUT - 1);
+}
 
-	x *= 0x9e3779b97f4a7c15ull;
-	return (size_t) (x >> 17) & (h->cap - 1);
+/* The leaf holding @host's key, or NULL; with @create, make the path. */
+static struct tsim_hostmap_leaf *leaf_of(struct tsim_hostmap *h, uintptr_t host, bool create)
+{
+	uint64_t leafkey = ((uint64_t) host >> TEESIM_PAGE_SHIFT) >> FANOUT_BITS;
+	struct tsim_hostmap_node **np = &h->root;
+
+	if (h->last_leaf && h->last_key == leafkey)
+		return h->last_leaf;
+	for (int level = 0; level < LEVELS; level++) {
+		void **next;
+
+		if (!*np) {
+			if (!create || !(*np = calloc(1, sizeof(**np))))
+				return NULL;
+		}
+		next = &(*np)->child[slot(leafkey, level)];
+		if (level == LEVELS - 1) {
+			if (!*next) {
+				if (!create ||
+				    !(*next = calloc(1, sizeof(struct tsim_hostmap_leaf))))
+					return NULL;
+				(*np)->used++;
+			}
+			h->last_key = leafkey;
+			h->last_leaf = *next;
+			return *next;
+		}
+		if (!*next) {
+			if (!create || !(*next = calloc(1, sizeof(struct tsim_hostmap_node))))
+				return NULL;
+			(*np)->used++;
+		}
+		np = (struct tsim_hostmap_node **) next;
+	}
+	return NULL;
+}
+
+static unsigned entry_of(uintptr_t host)
+{
+	return (unsigned) ((uint64_t) host >> TEESIM_PAGE_SHIFT) & (FANOUT - 1);
 }
 
 struct tsim_hostmap_entry *tsim_hostmap_find(struct tsim_hostmap *h, uintptr_t host)
 {
-	if (!h->cap)
-		return NULL;
-	for (size_t i = slot_of(h, host);; i = (i + 1) & (h->cap - 1)) {
-		struct tsim_hostmap_entry *e = &h->slots[i];
+	struct tsim_hostmap_leaf *l = leaf_of(h, host, false);
+	struct tsim_hostmap_entry *e = l ? &l->e[entry_of(host)] : NULL;
 
-		if (e->host == host)
-			return e;
-		if (e->host == EMPTY)
-			return NULL;
-	}
-}
-
-static void put(struct tsim_hostmap *h, const struct tsim_hostmap_entry *src)
-{
-	size_t i = slot_of(h, src->host);
-
-	while (h->slots[i].host != EMPTY && h->slots[i].host != TOMBSTONE)
-		i = (i + 1) & (h->cap - 1);
-	if (h->slots[i].host == TOMBSTONE)
-		h->tombstones--;
-	h->slots[i] = *src;
-	h->used++;
-}
-
-static int grow(struct tsim_hostmap *h)
-{
-	size_t cap = h->cap ? h->cap : 64;
-	struct tsim_hostmap old = *h;
-
-	while ((h->used + 1) * 2 > cap)
-		cap *= 2;
-	h->slots = calloc(cap, sizeof(*h->slots));
-	if (!h->slots) {
-		*h = old;
-		return -1;
-	}
-	h->cap = cap;
-	h->used = 0;
-	h->tombstones = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.slots[i].host > TOMBSTONE)
-			put(h, &old.slots[i]);
-	free(old.slots);
-	return 0;
+	return e && e->guest ? e : NULL;
 }
 
 int tsim_hostmap_insert(struct tsim_hostmap *h, uintptr_t host, struct teesim_guest *g,
 			uint64_t idx)
 {
-	struct tsim_hostmap_entry e = {.host = host, .guest = g, .index = idx};
+	struct tsim_hostmap_leaf *l = leaf_of(h, host, true);
+	struct tsim_hostmap_entry *e;
 
-	if ((h->used + h->tombstones + 1) * 4 > h->cap * 3 && grow(h))
+	if (!l) {
+		tsim_hostmap_prune(h);
 		return -1;
-	put(h, &e);
+	}
+	e = &l->e[entry_of(host)];
+	if (!e->guest) {
+		l->used++;
+		h->used++;
+	}
+	*e = (struct tsim_hostmap_entry){host, g, idx};
 	return 0;
+}
+
+/* Free every empty node under *@np; returns true if *@np itself went. */
+static bool prune(struct tsim_hostmap *h, void **np, int level)
+{
+	if (!*np)
+		return false;
+	if (level == LEVELS) {
+		struct tsim_hostmap_leaf *l = *np;
+
+		if (l->used)
+			return false;
+		if (h->last_leaf == l)
+			h->last_leaf = NULL;
+	} else {
+		struct tsim_hostmap_node *n = *np;
+
+		for (unsigned i = 0; i < FANOUT && n->used; i++)
+			if (prune(h, &n->child[i], level + 1))
+				n->used--;
+		if (n->used)
+			return false;
+	}
+	free(*np);
+	*np = NULL;
+	return true;
+}
+
+void tsim_hostmap_prune(struct tsim_hostmap *h)
+{
+	prune(h, (void **) &h->root, 0);
+}
+
+/* Free the empty leaf for @leafkey and every inner node it leaves empty. */
+static void drop_leaf(struct tsim_hostmap *h, uint64_t leafkey)
+{
+	struct tsim_hostmap_node *path[LEVELS];
+	struct tsim_hostmap_node *n = h->root;
+
+	for (int level = 0; level < LEVELS; level++) {
+		path[level] = n;
+		n = n->child[slot(leafkey, level)];
+	}
+	if (h->last_leaf == (struct tsim_hostmap_leaf *) n)
+		h->last_leaf = NULL;
+	free(n);
+	for (int level = LEVELS - 1; level >= 0; level--) {
+		path[level]->child[slot(leafkey, level)] = NULL;
+		if (--path[level]->used)
+			return;
+		free(path[level]);
+	}
+	h->root = NULL;
 }
 
 void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host)
 {
-	struct tsim_hostmap_entry *e = tsim_hostmap_find(h, host);
+	struct tsim_hostmap_leaf *l = leaf_of(h, host, false);
+	struct tsim_hostmap_entry *e = l ? &l->e[entry_of(host)] : NULL;
 
-	if (!e)
+	if (!e || !e->guest)
 		return;
-	e->host = TOMBSTONE;
-	e->guest = NULL;
+	*e = (struct tsim_hostmap_entry){0, NULL, 0};
 	h->used--;
-	h->tombstones++;
+	if (!--l->used)
+		drop_leaf(h, ((uint64_t) host >> TEESIM_PAGE_SHIFT) >> FANOUT_BITS);
+}
+
+static void free_tree(void *np, int level)
+{
+	if (!np)
+		return;
+	if (level < LEVELS) {
+		struct tsim_hostmap_node *n = np;
+
+		for (unsigned i = 0; i < FANOUT; i++)
+			free_tree(n->child[i], level + 1);
+	}
+	free(np);
 }
 
 void tsim_hostmap_fini(struct tsim_hostmap *h)
 {
-	free(h->slots);
-	h->slots = NULL;
-	h->cap = h->used = h->tombstones = 0;
+	free_tree(h->root, 0);
+	*h = (struct tsim_hostmap){0};
 }

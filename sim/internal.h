@@ -75,18 +75,21 @@ struct tsim_page {
 	uint32_t owner; /* process id for USER / HOST pages */
 };
 
-/* host page -> guest page binding, machine-wide open-addressing table */
+/* host page -> guest page binding, machine-wide radix tree (sim/hostmap.c) */
 struct tsim_hostmap_entry {
-	uintptr_t host; /* 0 = empty, 1 = tombstone */
-	struct teesim_guest *guest;
+	uintptr_t host;
+	struct teesim_guest *guest; /* NULL: no binding */
 	uint64_t index;
 };
 
+struct tsim_hostmap_node;
+struct tsim_hostmap_leaf;
+
 struct tsim_hostmap {
-	struct tsim_hostmap_entry *slots;
-	size_t cap; /* power of two or 0 */
-	size_t used;
-	size_t tombstones;
+	struct tsim_hostmap_node *root;
+	size_t used;			     /* bindings */
+	uint64_t last_key;		     /* host page number >> 9 of ... */
+	struct tsim_hostmap_leaf *last_leaf; /* ... the leaf used last, or NULL */
 };
 
 struct teesim_guest {
@@ -196,6 +199,8 @@ struct tsim_hostmap_entry *tsim_hostmap_find(struct tsim_hostmap *h, uintptr_t h
 int tsim_hostmap_insert(struct tsim_hostmap *h, uintptr_t host, struct teesim_guest *g,
 			uint64_t idx);
 void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host);
+/* free nodes left empty (after an insert that failed half way) */
+void tsim_hostmap_prune(struct tsim_hostmap *h);
 void tsim_hostmap_fini(struct tsim_hostmap *h);
 
 /* guest.c, called with m->lock held */
