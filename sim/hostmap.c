@@ -5,7 +5,9 @@
  * consecutive host pages, so consecutive keys land in the same leaf, and the
  * last leaf used is remembered: binding or looking up a run costs a few
  * instructions per page and no probing, whatever the table's history.
- * Leaves and inner nodes are freed as soon as they empty.
+ * Nodes stay when they empty (a client registers the same buffers again and
+ * again; rebuilding a path costs more than the pin) and go at teardown, or
+ * with tsim_hostmap_prune().
  */
 #include <stdlib.h>
 
@@ -133,28 +135,6 @@ void tsim_hostmap_prune(struct tsim_hostmap *h)
 	prune(h, (void **) &h->root, 0);
 }
 
-/* Free the empty leaf for @leafkey and every inner node it leaves empty. */
-static void drop_leaf(struct tsim_hostmap *h, uint64_t leafkey)
-{
-	struct tsim_hostmap_node *path[LEVELS];
-	struct tsim_hostmap_node *n = h->root;
-
-	for (int level = 0; level < LEVELS; level++) {
-		path[level] = n;
-		n = n->child[slot(leafkey, level)];
-	}
-	if (h->last_leaf == (struct tsim_hostmap_leaf *) n)
-		h->last_leaf = NULL;
-	free(n);
-	for (int level = LEVELS - 1; level >= 0; level--) {
-		path[level]->child[slot(leafkey, level)] = NULL;
-		if (--path[level]->used)
-			return;
-		free(path[level]);
-	}
-	h->root = NULL;
-}
-
 void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host)
 {
 	struct tsim_hostmap_leaf *l = leaf_of(h, host, false);
@@ -164,8 +144,7 @@ void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host)
 		return;
 	*e = (struct tsim_hostmap_entry){0, NULL, 0};
 	h->used--;
-	if (!--l->used)
-		drop_leaf(h, ((uint64_t) host >> TEESIM_PAGE_SHIFT) >> FANOUT_BITS);
+	l->used--;
 }
 
 static void free_tree(void *np, int level)

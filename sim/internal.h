@@ -146,6 +146,9 @@ struct teesim_machine {
 	struct teesim_process *processes;
 	uint32_t next_pid;
 	uint64_t nprocesses;
+	int maps_fd;	    /* /proc/self/maps for host pins, 0 until opened (process.c) */
+	pid_t maps_pid;	    /* the host process that opened it */
+	bool maps_no_query; /* tests: read /proc/self/maps as old kernels must */
 
 	struct tsim_hostmap hostmap;
 	struct tsim_bitmap secure_alloc;
@@ -199,7 +202,7 @@ struct tsim_hostmap_entry *tsim_hostmap_find(struct tsim_hostmap *h, uintptr_t h
 int tsim_hostmap_insert(struct tsim_hostmap *h, uintptr_t host, struct teesim_guest *g,
 			uint64_t idx);
 void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host);
-/* free nodes left empty (after an insert that failed half way) */
+/* free every node that holds no binding */
 void tsim_hostmap_prune(struct tsim_hostmap *h);
 void tsim_hostmap_fini(struct tsim_hostmap *h);
 

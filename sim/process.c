@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -118,6 +119,9 @@ void tsim_processes_free_all(struct teesim_machine *m)
 {
 	while (m->processes)
 		process_destroy(m->processes);
+	if (m->maps_fd > 0)
+		close(m->maps_fd);
+	m->maps_fd = 0;
 }
 
 void *teesim_process_mmap(struct teesim_process *p, size_t len, unsigned prot)
@@ -225,22 +229,86 @@ static uint64_t host_mapped_pages(uintptr_t a, uint64_t n)
 	return n;
 }
 
+/* PROCMAP_QUERY (Linux 6.11): ask the kernel for the VMA covering an address
+ * instead of reading all of /proc/self/maps. Its layout and number are from
+ * the UAPI <linux/fs.h>, which older headers lack. */
+struct tsim_procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+_Static_assert(sizeof(struct tsim_procmap_query) == 104, "procmap_query layout");
+#define TSIM_PROCMAP_QUERY	  0xc0686611ul /* _IOWR('f', 17, struct procmap_query) */
+#define TSIM_PROCMAP_VMA_READABLE 0x1u
+#define TSIM_PROCMAP_VMA_WRITABLE 0x2u
+
+/* The machine's /proc/self/maps descriptor, opened on first use (opening
+ * costs several microseconds, a query one) and again after a fork, since the
+ * file names the process that opened it. -1 without /proc. Called with the
+ * lock held. */
+static int maps_fd(struct teesim_machine *m)
+{
+	pid_t pid = getpid();
+
+	if (m->maps_fd > 0 && m->maps_pid == pid)
+		return m->maps_fd;
+	if (m->maps_fd > 0)
+		close(m->maps_fd);
+	m->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	m->maps_pid = pid;
+	if (m->maps_fd == 0) { /* keep 0 meaning "not open" */
+		m->maps_fd = fcntl(0, F_DUPFD_CLOEXEC, 1);
+		close(0);
+	}
+	return m->maps_fd;
+}
+
+/* Walk the VMAs covering [a, end) with PROCMAP_QUERY. Returns false if the
+ * kernel does not know the ioctl; else *@usable_end is where the usable run
+ * stops. */
+static bool usable_by_query(int fd, uint64_t a, uint64_t end, bool write, uint64_t *usable_end)
+{
+	uint64_t cur = a;
+
+	while (cur < end) {
+		struct tsim_procmap_query q = {.size = sizeof(q), .query_addr = cur};
+
+		if (ioctl(fd, TSIM_PROCMAP_QUERY, &q)) {
+			if (cur == a && (errno == ENOTTY || errno == EINVAL))
+				return false;
+			break; /* ENOENT: nothing maps cur */
+		}
+		if (q.vma_start > cur || !(q.vma_flags & TSIM_PROCMAP_VMA_READABLE) ||
+		    (write && !(q.vma_flags & TSIM_PROCMAP_VMA_WRITABLE)))
+			break;
+		cur = q.vma_end < end ? q.vma_end : end;
+	}
+	*usable_end = cur;
+	return true;
+}
+
 /*
  * How many of the @n host pages at @a this host process maps readable (and
- * writable when @write), judged from /proc/self/maps as get_user_pages would
- * judge the VMAs: a PROT_NONE page, or a read-only one for a write pin, ends
- * the run just as an unmapped page does. Without /proc, fall back to
- * mincore(), which knows mapped from unmapped only.
+ * writable when @write), judged from its VMAs as get_user_pages would judge
+ * them: a PROT_NONE page, or a read-only one for a write pin, ends the run
+ * just as an unmapped page does. The VMAs come from PROCMAP_QUERY where the
+ * kernel has it, else from reading /proc/self/maps, else (no /proc) from
+ * mincore(), which knows mapped from unmapped only. Called with the lock held.
  */
-static uint64_t host_usable_pages(uintptr_t a, uint64_t n, bool write)
+static uint64_t host_usable_pages(struct teesim_machine *m, uintptr_t a, uint64_t n, bool write)
 {
 	uint64_t end = a + n * TSIM_PAGE, cur = a;
 	char *buf = NULL, *line;
 	size_t len = 0, cap = 0;
 	ssize_t got;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int fd = maps_fd(m);
 
 	if (fd < 0)
+		return host_mapped_pages(a, n);
+	if (!m->maps_no_query && usable_by_query(fd, a, end, write, &cur))
+		return (cur - a) / TSIM_PAGE;
+	if (lseek(fd, 0, SEEK_SET))
 		return host_mapped_pages(a, n);
 	do {
 		if (cap - len < 4096) {
@@ -248,7 +316,6 @@ static uint64_t host_usable_pages(uintptr_t a, uint64_t n, bool write)
 
 			if (!nb) {
 				free(buf);
-				close(fd);
 				return 0;
 			}
 			buf = nb;
@@ -257,7 +324,6 @@ static uint64_t host_usable_pages(uintptr_t a, uint64_t n, bool write)
 		if (got > 0)
 			len += (size_t) got;
 	} while (got > 0 || (got < 0 && errno == EINTR));
-	close(fd);
 	buf[len] = 0;
 	/* lines are sorted by address: walk the ones covering [cur, end) */
 	for (line = buf; line && *line && cur < end;
@@ -358,7 +424,7 @@ long teesim_process_pin(struct teesim_process *p, uint64_t start, size_t npages,
 		if (next < p->nmaps && (p->maps[next].addr - a) / TSIM_PAGE < run)
 			run = (p->maps[next].addr - a) / TSIM_PAGE;
 		want = run;
-		run = host_usable_pages(a, want, flags & TEESIM_PIN_WRITE);
+		run = host_usable_pages(m, a, want, flags & TEESIM_PIN_WRITE);
 		for (uint64_t j = 0; j < run; j++, i++) {
 			uintptr_t hp = a + j * TSIM_PAGE;
 			uint64_t idx;

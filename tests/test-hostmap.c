@@ -54,9 +54,15 @@ START_TEST(test_insert_find_remove)
 		for (size_t j = i + 1; j < n; j++)
 			ck_assert_ptr_nonnull(tsim_hostmap_find(&h, keys[j]));
 	}
-	/* every node went with the last binding (valgrind would see a leak too) */
+	/* empty nodes stay until pruned; pruning an empty tree frees it all
+	 * (valgrind would see a leak too) */
+	ck_assert_ptr_nonnull(h.root);
+	tsim_hostmap_prune(&h);
 	ck_assert_ptr_null(h.root);
 	ck_assert_ptr_null(h.last_leaf);
+	ck_assert_ptr_null(tsim_hostmap_find(&h, keys[0]));
+	ck_assert_int_eq(tsim_hostmap_insert(&h, keys[1], G1, 5), 0);
+	ck_assert_uint_eq(tsim_hostmap_find(&h, keys[1])->index, 5);
 	tsim_hostmap_fini(&h);
 }
 END_TEST
