@@ -12,5 +12,8 @@
 #include <teesim/process.h>
 #include <teesim/clock.h>
 #include <teesim/smc.h>
+#include <teesim/optee_abi.h>
+#include <teesim/secure_world.h>
+#include <teesim/ta.h>
 
 #endif /* TEESIM_TEESIM_H */
