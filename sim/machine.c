@@ -472,6 +472,14 @@ const char *teesim_violation_name(enum teesim_violation_kind kind)
 		return "unpin of a page that holds no pin";
 	case TEESIM_VIOL_SECURE_ACCESS:
 		return "shared-memory access reached secure memory";
+	case TEESIM_VIOL_REFCOUNT_INC_ZERO:
+		return "reference count incremented from 0";
+	case TEESIM_VIOL_REFCOUNT_UNDERFLOW:
+		return "reference count decremented below 0";
+	case TEESIM_VIOL_REFCOUNT_OVERFLOW:
+		return "reference count saturated";
+	case TEESIM_VIOL_REFCOUNT_DEC_LEAK:
+		return "reference count decremented to 0 without release";
 	}
 	return "unknown violation";
 }

@@ -251,13 +251,41 @@ enum teesim_violation_kind {
 	TEESIM_VIOL_BAD_FREE,	      /**< freeing a page the freer does not own */
 	TEESIM_VIOL_UNBALANCED_UNPIN, /**< unpinning a page with no pin */
 	TEESIM_VIOL_SECURE_ACCESS,    /**< a shared-memory path reached secure memory */
+	/**
+	 * A reference count was incremented from 0 (a use after free in the
+	 * kernel's refcount_t terms); the count stays 0. @ref teesim_violation.addr
+	 * is the host address of the counter.
+	 */
+	TEESIM_VIOL_REFCOUNT_INC_ZERO,
+	/**
+	 * A reference count was decremented below 0; it stays 0. @ref
+	 * teesim_violation.addr is the host address of the counter.
+	 */
+	TEESIM_VIOL_REFCOUNT_UNDERFLOW,
+	/**
+	 * A reference count reached its maximum (UINT32_MAX) and saturated: it
+	 * never moves again, so the object is leaked rather than freed early.
+	 * @ref teesim_violation.addr is the host address of the counter.
+	 */
+	TEESIM_VIOL_REFCOUNT_OVERFLOW,
+	/**
+	 * A plain decrement (not a "put" that releases) took a reference count to
+	 * 0, so nothing will free the object (the kernel's "decrement hit 0;
+	 * leaking memory"). @ref teesim_violation.addr is the host address of the
+	 * counter.
+	 */
+	TEESIM_VIOL_REFCOUNT_DEC_LEAK,
 };
 
 /** One recorded violation. */
 struct teesim_violation {
 	enum teesim_violation_kind kind;
-	uint64_t addr; /**< the PA (secure access, secure free) or IPA (guest pages) */
-	int guest_id;  /**< guest of @ref addr when it is an IPA, else -1 */
+	/**
+	 * The PA (secure access, secure free), IPA (guest pages) or host address
+	 * of the counter (REFCOUNT_* kinds).
+	 */
+	uint64_t addr;
+	int guest_id; /**< guest of @ref addr when it is an IPA, else -1 */
 };
 
 /** Human-readable name of a violation kind. */
