@@ -111,12 +111,25 @@ struct tsim_mapping {
 	uint64_t first; /* guest page index */
 };
 
+/* a device mapping (mmap of a tee shm fd): memory the machine does not map
+ * as process pages; @release drops what the mapping holds, outside the lock */
+struct tsim_devmap {
+	uintptr_t addr;
+	size_t len;
+	unsigned prot;
+	void (*release)(void *cookie);
+	void *cookie;
+};
+
 struct teesim_process {
 	struct teesim_guest *g;
 	uint32_t id;
 	struct tsim_mapping *maps; /* sorted by addr */
 	size_t nmaps, capmaps;
 	struct teesim_process *next;
+	struct tsim_devmap *devmaps; /* tee shm mappings (src/core) */
+	size_t ndevmaps, capdevmaps;
+	_Atomic(void *) tee_files; /* the tee core's fd table of this process, or NULL */
 };
 
 struct tsim_timer {
@@ -183,6 +196,12 @@ struct teesim_machine {
 	struct tsim_timer *timers;  /* sorted by (deadline, id) */
 	size_t ntimers, captimers;
 	uint64_t next_timer_id;
+
+	/* the tee core (src/core): instance, destructor, and the exit_files hook
+	 * run when a process is freed, after its memory is unmapped */
+	void *tee_core;
+	void (*tee_core_free)(void *core);
+	void (*tee_exit_files)(void *core, struct teesim_process *p);
 };
 
 /* machine.c */
@@ -212,6 +231,11 @@ void tsim_guest_destroy(struct teesim_guest *g);
 
 /* process.c */
 void tsim_processes_free_all(struct teesim_machine *m);
+/* add a device mapping of [addr, addr + len) to @p; 0 or -ENOMEM */
+int tsim_process_devmap_add(struct teesim_process *p, void *addr, size_t len, unsigned prot,
+			    void (*release)(void *cookie), void *cookie);
+/* remove the device mapping at @addr of length @len and run its release; 0 or -EINVAL */
+int tsim_process_devmap_remove(struct teesim_process *p, void *addr, size_t len);
 
 /* uaccess.c: copy between a model buffer and user memory of @p; 0 or -EFAULT
  * (range not mapped by the process, read-only for a write, or host memory

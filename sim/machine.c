@@ -179,6 +179,8 @@ void teesim_machine_free(struct teesim_machine *m)
 	if (!m)
 		return;
 	tsim_processes_free_all(m);
+	if (m->tee_core_free)
+		m->tee_core_free(m->tee_core);
 	for (unsigned i = 0; i < TSIM_MAX_GUESTS; i++)
 		if (m->guests[i])
 			tsim_guest_destroy(m->guests[i]);

@@ -100,16 +100,33 @@ static void process_destroy(struct teesim_process *p)
 	m->nprocesses--;
 	p->g->nprocesses--;
 	free(p->maps);
+	free(p->devmaps);
 	free(p);
 }
 
 void teesim_process_free(struct teesim_process *p)
 {
 	struct teesim_machine *m;
+	struct tsim_devmap *dm;
+	size_t ndm;
 
 	if (!p)
 		return;
 	m = p->g->m;
+	/* as do_exit: exit_mm (memory and device mappings) first, then exit_files */
+	pthread_mutex_lock(&m->lock);
+	while (p->nmaps)
+		unmap_at(p, p->nmaps - 1);
+	dm = p->devmaps;
+	ndm = p->ndevmaps;
+	p->devmaps = NULL;
+	p->ndevmaps = p->capdevmaps = 0;
+	pthread_mutex_unlock(&m->lock);
+	for (size_t i = 0; i < ndm; i++)
+		dm[i].release(dm[i].cookie);
+	free(dm);
+	if (atomic_load_explicit(&p->tee_files, memory_order_acquire) && m->tee_exit_files)
+		m->tee_exit_files(m->tee_core, p);
 	pthread_mutex_lock(&m->lock);
 	process_destroy(p);
 	pthread_mutex_unlock(&m->lock);
@@ -118,10 +135,57 @@ void teesim_process_free(struct teesim_process *p)
 void tsim_processes_free_all(struct teesim_machine *m)
 {
 	while (m->processes)
-		process_destroy(m->processes);
+		teesim_process_free(m->processes);
 	if (m->maps_fd > 0)
 		close(m->maps_fd);
 	m->maps_fd = 0;
+}
+
+int tsim_process_devmap_add(struct teesim_process *p, void *addr, size_t len, unsigned prot,
+			    void (*release)(void *cookie), void *cookie)
+{
+	struct teesim_machine *m = p->g->m;
+	int err = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (p->ndevmaps == p->capdevmaps) {
+		size_t cap = p->capdevmaps ? p->capdevmaps * 2 : 4;
+		struct tsim_devmap *n = realloc(p->devmaps, cap * sizeof(*n));
+
+		if (!n) {
+			err = -ENOMEM;
+			goto out;
+		}
+		p->devmaps = n;
+		p->capdevmaps = cap;
+	}
+	p->devmaps[p->ndevmaps++] =
+	    (struct tsim_devmap){(uintptr_t) addr, len, prot, release, cookie};
+out:
+	pthread_mutex_unlock(&m->lock);
+	return err;
+}
+
+int tsim_process_devmap_remove(struct teesim_process *p, void *addr, size_t len)
+{
+	struct teesim_machine *m = p->g->m;
+	struct tsim_devmap dm = {0};
+	bool found = false;
+
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = p->ndevmaps; i-- > 0;) {
+		if (p->devmaps[i].addr == (uintptr_t) addr && p->devmaps[i].len == len) {
+			dm = p->devmaps[i];
+			p->devmaps[i] = p->devmaps[--p->ndevmaps];
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (!found)
+		return -EINVAL;
+	dm.release(dm.cookie);
+	return 0;
 }
 
 void *teesim_process_mmap(struct teesim_process *p, size_t len, unsigned prot)

@@ -56,6 +56,19 @@ static int in_mappings(const struct teesim_process *p, uintptr_t a, size_t len, 
 	return 1;
 }
 
+/* Is [a, a+len) inside one device mapping (a mapped tee shm) allowing the access? */
+static bool in_devmap(const struct teesim_process *p, uintptr_t a, size_t len, bool write)
+{
+	for (size_t i = 0; i < p->ndevmaps; i++) {
+		const struct tsim_devmap *d = &p->devmaps[i];
+
+		if (a >= d->addr && a - d->addr <= d->len && len <= d->len - (a - d->addr) &&
+		    (d->prot & (write ? TEESIM_PROT_WRITE : TEESIM_PROT_READ)))
+			return true;
+	}
+	return false;
+}
+
 static bool overlaps(uintptr_t a, size_t len, const void *base, size_t size)
 {
 	return base && a < (uintptr_t) base + size && (uintptr_t) base < a + len;
@@ -75,6 +88,8 @@ static int user_copy(struct teesim_process *p, void *kbuf, uint64_t uaddr, size_
 		return -EFAULT;
 	pthread_mutex_lock(&m->lock);
 	r = in_mappings(p, a, len, write);
+	if (!r && in_devmap(p, a, len, write))
+		r = 1;
 	if (r > 0) {
 		if (write)
 			memcpy((void *) a, kbuf, len);

@@ -12,6 +12,7 @@
 #include <teesim/process.h>
 #include <teesim/clock.h>
 #include <teesim/smc.h>
+#include <teesim/tee.h>
 #include <teesim/optee_abi.h>
 #include <teesim/secure_world.h>
 #include <teesim/ta.h>
