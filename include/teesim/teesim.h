@@ -16,5 +16,6 @@
 #include <teesim/optee_abi.h>
 #include <teesim/secure_world.h>
 #include <teesim/ta.h>
+#include <teesim/supplicant.h>
 
 #endif /* TEESIM_TEESIM_H */
