@@ -17,5 +17,6 @@
 #include <teesim/secure_world.h>
 #include <teesim/ta.h>
 #include <teesim/supplicant.h>
+#include <teesim/mediator.h>
 
 #endif /* TEESIM_TEESIM_H */
