@@ -18,5 +18,6 @@
 #include <teesim/ta.h>
 #include <teesim/supplicant.h>
 #include <teesim/mediator.h>
+#include <teesim/optee.h>
 
 #endif /* TEESIM_TEESIM_H */
