@@ -12,6 +12,7 @@
 
 #include "core/idr.h"
 #include "core/pool.h"
+#include "core/tee_drv.h"
 #include "core/refcount.h"
 
 #define ROUNDS 5
@@ -93,7 +94,7 @@ static void bench_idr(void)
 static double bench_pool_once(size_t size, int order, size_t maxreq, size_t nlive)
 {
 	unsigned char *mem = aligned_alloc(4096, size);
-	struct tee_pool_chunk *live = calloc(nlive, sizeof(*live));
+	struct tee_shm *live = calloc(nlive, sizeof(*live));
 	struct tee_shm_pool_mgr *m;
 	uint64_t seed = 1;
 	const int ops = 200000;

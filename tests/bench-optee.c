@@ -165,7 +165,25 @@ static double time_register(struct cl *c, void *addr, uint64_t len, int iters)
 	return median(r, ROUNDS);
 }
 
-int main(void)
+/* `bench-optee reg1`: only SHM_REGISTER + close of 1 page, longer (for perf record). */
+static int only_reg1(void)
+{
+	struct cl c;
+	void *buf;
+
+	cl_new(&c, TEESIM_OPTEE_DRV_LATER, 64ull << 20);
+	pretouch(&c, 64ull << 20);
+	buf = teesim_process_mmap(c.p, 4096, TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+	if (!buf)
+		die("mmap");
+	memset(buf, 1, 4096);
+	printf("%-52s %12.0f\n", "SHM_REGISTER + close, 1 page",
+	       time_register(&c, buf, 4096, 200000));
+	cl_free(&c);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct tee_ioctl_param p[4];
 	struct cl c;
@@ -176,6 +194,8 @@ int main(void)
 	int fd;
 
 	printf("%-52s %12s\n", "full stack through teesim_ioctl (median)", "ns/call");
+	if (argc > 1 && !strcmp(argv[1], "reg1"))
+		return only_reg1();
 
 	cl_new(&c, TEESIM_OPTEE_DRV_LATER, 256ull << 20);
 	pretouch(&c, 256ull << 20);

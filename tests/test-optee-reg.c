@@ -243,6 +243,65 @@ START_TEST(test_pagelist_wire)
 }
 END_TEST
 
+/*
+ * Lists of successive registrations on one driver (which keeps one list page
+ * for up to 511 pages): each list on the wire holds exactly its own entries,
+ * the slots a longer previous list used are zero again. Sizes 1100 (a fresh
+ * chained list), 1 (the kept page's first use), 511 (its chain slot set),
+ * 300, 2, 1100 and 1.
+ */
+START_TEST(test_pagelist_reuse)
+{
+	static const size_t seq[] = {1100, 1, 511, 300, 2, 1100, 1};
+	struct capture c = {0};
+	teesim_ipa_t *ipas = calloc(1100, sizeof(*ipas));
+	struct ot t;
+	uint8_t *buf;
+	int id, sfd;
+
+	ck_assert_ptr_nonnull(ipas);
+	ot_new(&t, NULL);
+	c.m = t.st->machine;
+	c.list = calloc(3, PG);
+	ck_assert_ptr_nonnull(c.list);
+	buf = ot_umem(&t, 1100);
+	ck_assert_int_eq(teesim_process_pin(t.p, (uintptr_t) buf, 1100, 0, ipas), 1100);
+	ck_assert_int_eq(teesim_guest_unpin(teesim_machine_guest(t.st->machine, 0), ipas, 1100), 0);
+	for (size_t r = 0; r < sizeof(seq) / sizeof(seq[0]); r++) {
+		size_t n = seq[r], lp = (n + 510) / 511;
+
+		c.list_pages = lp;
+		c.seen = 0;
+		teesim_smc_set_fault_hook(t.st->machine, capture_hook, &c);
+		sfd = ot_shm_register(&t, buf, n * PG, &id);
+		teesim_smc_set_fault_hook(t.st->machine, NULL, NULL);
+		ck_assert_int_ge(sfd, 3);
+		ck_assert_uint_eq(c.seen, 1);
+		for (size_t k = 0; k < lp; k++) {
+			for (size_t j = 0; j < 512; j++) {
+				uint64_t want, got = c.list[k * 512 + j];
+
+				if (j == 511)
+					want = (k + 1) * 511 <= n
+						   ? (c.buf_ptr & ~(PG - 1)) + (k + 1) * PG
+						   : 0;
+				else
+					want = k * 511 + j < n ? ipas[k * 511 + j] : 0;
+				ck_assert_msg(got == want,
+					      "n=%zu page %zu slot %zu: %#llx != %#llx", n, k, j,
+					      (unsigned long long) got, (unsigned long long) want);
+			}
+		}
+		ck_assert_uint_eq(ot_sw(&t).shm_objects, 1);
+		ck_assert_int_eq(teesim_close(t.p, sfd), 0);
+		ck_assert_uint_eq(ot_sw(&t).shm_objects, 0);
+	}
+	free(c.list);
+	free(ipas);
+	ot_done(&t);
+}
+END_TEST
+
 /* The secure world refuses the list: -EINVAL, nothing pinned or registered. */
 START_TEST(test_register_refused)
 {
@@ -275,6 +334,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_matrix, 0, (int) (sizeof(matrix) / sizeof(matrix[0])));
 	tcase_add_loop_test(tc, test_pagelist_wire, 0,
 			    3 * (int) (sizeof(counts) / sizeof(counts[0])));
+	tcase_add_test(tc, test_pagelist_reuse);
 	tcase_add_test(tc, test_register_refused);
 	suite_add_tcase(s, tc);
 	return th_run(s);

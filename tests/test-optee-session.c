@@ -144,12 +144,23 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
-/* Pool memref: SHM_ALLOC + mmap, the TA reads and checksums it. */
+#define SHM_FLAG_REGISTER (1u << 3) /* TEE_SHM_REGISTER (v4.16 value) in teesim_tee_shm_info */
+
+/*
+ * Pool memref: SHM_ALLOC + mmap, the TA reads and checksums it. The later
+ * driver's page pool registers the buffer at allocation (REGISTER_SHM under
+ * the shm's cookie, its own pages) and unregisters it at free, so the
+ * memref goes out as RMEM; the v4.16 user pool is the carve-out (TMEM).
+ */
 static void pool_memref(enum teesim_optee_drv_gen gen, enum teesim_sw_param_kind kind)
 {
 	struct teesim_stack_cfg c = cfg_gen(gen);
+	const bool reg = kind == TEESIM_SW_PARAM_RMEM;
 	struct tee_ioctl_param p[2];
 	struct teesim_sw_request req;
+	struct teesim_sw_shm_info so;
+	struct teesim_tee_fd_info fi;
+	teesim_pa_t pas[5];
 	struct ot t;
 	uint32_t s, ret = 1;
 	uint8_t *buf;
@@ -158,6 +169,30 @@ static void pool_memref(enum teesim_optee_drv_gen gen, enum teesim_sw_param_kind
 	ot_new(&t, &c);
 	sfd = ot_shm_alloc(&t, 3 * TEESIM_PAGE_SIZE, &id);
 	ck_assert_int_ge(sfd, 3);
+	ck_assert_int_eq(teesim_tee_fd_info(t.p, sfd, &fi), 0);
+	/* a power-of-two run of pages (4 for 3) from the page pool, nothing pinned */
+	ck_assert_uint_eq(ot_core(&t).pinned_pages, 0);
+	ck_assert_uint_eq(ot_sw(&t).shm_objects, reg ? 1 : 0);
+	ck_assert_uint_eq(ot_drv(&t).registered, reg ? 1 : 0);
+	ck_assert_uint_eq(!!(fi.shm.flags & SHM_FLAG_REGISTER), reg);
+	if (reg) {
+		ck_assert_uint_eq(fi.shm.size, 4 * TEESIM_PAGE_SIZE);
+		ck_assert_uint_eq(teesim_sw_shm_objects(t.st->sw, &so, 1), 1);
+		ck_assert_uint_eq(so.cookie, fi.shm.cookie);
+		ck_assert_uint_eq(so.page_offset, 0);
+		ck_assert_uint_eq(so.size, fi.shm.size);
+		ck_assert_uint_eq(so.npages, 4);
+		ck_assert_int_eq(teesim_sw_shm_pages(t.st->sw, fi.shm.cookie, pas, 5), 4);
+		for (size_t i = 0; i < 4; i++) {
+			teesim_pa_t pa;
+
+			ck_assert_int_eq(teesim_guest_ipa_to_pa(teesim_process_guest(t.p),
+								fi.shm.paddr + i * TEESIM_PAGE_SIZE,
+								&pa),
+					 0);
+			ck_assert_uint_eq(pas[i], pa);
+		}
+	}
 	buf = teesim_mmap(t.p, sfd, 3 * TEESIM_PAGE_SIZE, TEESIM_PROT_READ | TEESIM_PROT_WRITE, 0);
 	ck_assert_ptr_nonnull(buf);
 	for (size_t i = 0; i < 3 * TEESIM_PAGE_SIZE; i++)
@@ -172,6 +207,10 @@ static void pool_memref(enum teesim_optee_drv_gen gen, enum teesim_sw_param_kind
 	ck_assert_int_eq(teesim_sw_last_request(t.st->sw, &req), 0);
 	ck_assert_int_eq(req.params[0].kind, kind);
 	ck_assert_uint_eq(req.params[0].size, 9000);
+	if (reg) {
+		ck_assert_uint_eq(req.params[0].cookie, fi.shm.cookie);
+		ck_assert_uint_eq(req.params[0].offset, 100);
+	}
 	/* the TA writes through the same pages: zero copy */
 	p[0] = ot_memref(MOUT, id, 0, 64);
 	p[1] = ot_value(VIN, 0x40, 0, 0);
@@ -180,14 +219,60 @@ static void pool_memref(enum teesim_optee_drv_gen gen, enum teesim_sw_param_kind
 	ck_assert_uint_eq(buf[0], 0x40);
 	ck_assert_uint_eq(buf[63], 0x40 + 63);
 	ck_assert_int_eq(teesim_munmap(t.p, buf, 3 * TEESIM_PAGE_SIZE), 0);
+	ck_assert_uint_eq(ot_sw(&t).shm_objects, reg ? 1 : 0); /* the fd still holds it */
+	/* the last reference goes with the fd: the pool unregisters, then frees */
 	ck_assert_int_eq(teesim_close(t.p, sfd), 0);
+	ck_assert_uint_eq(ot_sw(&t).shm_objects, 0);
+	ck_assert_uint_eq(ot_drv(&t).registered, 0);
 	ck_assert_int_eq(ot_close(&t, s), 0);
 	ot_done(&t);
 }
 
 START_TEST(test_pool_memref_later)
 {
-	pool_memref(TEESIM_OPTEE_DRV_LATER, TEESIM_SW_PARAM_NONCONTIG);
+	pool_memref(TEESIM_OPTEE_DRV_LATER, TEESIM_SW_PARAM_RMEM);
+}
+END_TEST
+
+/*
+ * The later pool's registration refused (the secure world takes at most 2
+ * pages per list, SHM_ALLOC of 3 pages needs 4): SHM_ALLOC fails, the pages
+ * go back, nothing is left in either world; a 2-page buffer still works.
+ */
+START_TEST(test_pool_register_refused)
+{
+	struct teesim_stack_cfg c = cfg_gen(TEESIM_OPTEE_DRV_LATER);
+	struct teesim_machine_stats ms0, ms;
+	struct teesim_sw_stats sw0;
+	struct teesim_tee_stats core0;
+	struct ot t;
+	int id = -1, sfd;
+
+	c.sw.max_pagelist_pages = 2;
+	ot_new(&t, &c);
+	/* a first buffer fills the driver's argument cache */
+	sfd = ot_shm_alloc(&t, TEESIM_PAGE_SIZE, &id);
+	ck_assert_int_ge(sfd, 3);
+	ck_assert_int_eq(teesim_close(t.p, sfd), 0);
+	teesim_machine_stats(t.st->machine, &ms0);
+	sw0 = ot_sw(&t);
+	core0 = ot_core(&t);
+	ck_assert_int_eq(ot_shm_alloc(&t, 3 * TEESIM_PAGE_SIZE, &id), -EINVAL);
+	teesim_machine_stats(t.st->machine, &ms);
+	ck_assert_uint_eq(ms.kernel_pages, ms0.kernel_pages);
+	ck_assert_uint_eq(ot_sw(&t).shm_objects, 0);
+	ck_assert_uint_eq(ot_sw(&t).rejected, sw0.rejected + 1);
+	ck_assert_uint_eq(ot_drv(&t).registered, 0);
+	ck_assert_uint_eq(ot_core(&t).shms, core0.shms);
+	ck_assert_uint_eq(ot_core(&t).ids, core0.ids);
+	sfd = ot_shm_alloc(&t, 2 * TEESIM_PAGE_SIZE, &id);
+	ck_assert_int_ge(sfd, 3);
+	ck_assert_uint_eq(ot_sw(&t).shm_objects, 1);
+	ck_assert_int_eq(teesim_close(t.p, sfd), 0);
+	ck_assert_uint_eq(ot_sw(&t).shm_objects, 0);
+	teesim_machine_stats(t.st->machine, &ms);
+	ck_assert_uint_eq(ms.kernel_pages, ms0.kernel_pages);
+	ot_done(&t);
 }
 END_TEST
 
@@ -223,6 +308,11 @@ static void reg_memref(enum teesim_optee_drv_gen gen)
 	ck_assert_uint_eq(so.page_offset, 0x123);
 	ck_assert_uint_eq(so.npages, 4);
 	ck_assert_int_eq(teesim_tee_fd_info(t.p, sfd, &fi), 0);
+	/* the secure world knows the shm by the core's cookie, from REGISTER_SHM on */
+	ck_assert_uint_ne(fi.shm.cookie, 0);
+	ck_assert_uint_eq(so.cookie, fi.shm.cookie);
+	ck_assert_int_eq(teesim_sw_last_request(t.st->sw, &req), 0);
+	ck_assert_uint_eq(req.cmd, TEESIM_OPTEE_MSG_CMD_REGISTER_SHM);
 
 	s = ot_open_ok(&t, TEESIM_TA_MEM_UUID);
 	p[0] = ot_memref(MIN, id, 5, 3 * TEESIM_PAGE_SIZE - 5);
@@ -233,7 +323,7 @@ static void reg_memref(enum teesim_optee_drv_gen gen)
 	ck_assert_uint_eq(p[1].b, ot_fnv(buf + 0x123 + 5, 3 * TEESIM_PAGE_SIZE - 5));
 	ck_assert_int_eq(teesim_sw_last_request(t.st->sw, &req), 0);
 	ck_assert_int_eq(req.params[0].kind, TEESIM_SW_PARAM_RMEM);
-	ck_assert_uint_eq(req.params[0].cookie, so.cookie);
+	ck_assert_uint_eq(req.params[0].cookie, fi.shm.cookie);
 	ck_assert_uint_eq(req.params[0].offset, 5);
 	/* the last reference goes with the fd: UNREGISTER_SHM, pages unpinned */
 	ck_assert_int_eq(teesim_close(t.p, sfd), 0);
@@ -344,6 +434,7 @@ int main(void)
 	tcase_add_test(tc, test_open_errors);
 	tcase_add_test(tc, test_pool_memref_later);
 	tcase_add_test(tc, test_pool_memref_v416);
+	tcase_add_test(tc, test_pool_register_refused);
 	tcase_add_test(tc, test_reg_memref_later);
 	tcase_add_test(tc, test_reg_memref_v416);
 	tcase_add_test(tc, test_null_memref);

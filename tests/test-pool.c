@@ -5,6 +5,7 @@
 
 #include "harness.h"
 #include "core/pool.h"
+#include "core/tee_drv.h"
 
 #define PG 4096u
 
@@ -25,12 +26,12 @@ static struct tee_shm_pool_mgr *mgr_new(void *va, uint64_t pa, size_t size, int 
 	return m;
 }
 
-static int palloc(struct tee_shm_pool_mgr *m, struct tee_pool_chunk *c, size_t size)
+static int palloc(struct tee_shm_pool_mgr *m, struct tee_shm *c, size_t size)
 {
 	return m->ops->alloc(m, c, size);
 }
 
-static void pfree(struct tee_shm_pool_mgr *m, struct tee_pool_chunk *c)
+static void pfree(struct tee_shm_pool_mgr *m, struct tee_shm *c)
 {
 	m->ops->free(m, c);
 }
@@ -89,9 +90,10 @@ START_TEST(test_alloc_fills_chunk)
 {
 	unsigned char *r = region(4 * PG);
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x80000000, 4 * PG, 3);
-	struct tee_pool_chunk c;
+	struct tee_shm c;
 	struct tee_pool_stats st = stats(m);
 
+	ck_assert(tee_shm_pool_mgr_needs_lock(m)); /* the core's pool lock guards it */
 	ck_assert_uint_eq(st.size, 4 * PG);
 	ck_assert_uint_eq(st.granule, 8);
 	ck_assert_uint_eq(st.holes, 1);
@@ -127,7 +129,7 @@ START_TEST(test_alignment)
 	for (size_t o = 0; o < 4; o++) {
 		struct tee_shm_pool_mgr *m = mgr_new(r, 0x10000000, 16 * PG, orders[o]);
 		size_t g = (size_t) 1 << orders[o], total = 0;
-		struct tee_pool_chunk c[6];
+		struct tee_shm c[6];
 		const size_t sizes[6] = {1, g - 1, g, g + 1, 3 * g - 2, 7};
 
 		for (size_t i = 0; i < 6; i++) {
@@ -154,8 +156,7 @@ START_TEST(test_alignment)
 END_TEST
 
 /* Page-granule manager of 16 pages; chunk i of @npages[i] pages each, in order. */
-static void carve(struct tee_shm_pool_mgr *m, struct tee_pool_chunk *c, const size_t *npages,
-		  size_t n)
+static void carve(struct tee_shm_pool_mgr *m, struct tee_shm *c, const size_t *npages, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(palloc(m, &c[i], npages[i] * PG), 0);
@@ -167,7 +168,7 @@ START_TEST(test_best_fit_not_first_fit)
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x40000000, 16 * PG, 12);
 	/* pages: [0,3) a, [3,4) b, [4,5) c, [5,6) d, [6,8) e, [8,9) f, [9,16) g */
 	const size_t np[] = {3, 1, 1, 1, 2, 1, 7};
-	struct tee_pool_chunk c[7], x, y, z;
+	struct tee_shm c[7], x, y, z;
 
 	carve(m, c, np, 7);
 	th_assert_err(palloc(m, &x, 1), -ENOMEM); /* full */
@@ -206,7 +207,7 @@ START_TEST(test_best_fit_ties_lowest_address)
 	unsigned char *r = region(16 * PG);
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x40000000, 16 * PG, 12);
 	const size_t np[] = {2, 1, 2, 1, 2, 8};
-	struct tee_pool_chunk c[6], x;
+	struct tee_shm c[6], x;
 
 	carve(m, c, np, 6);
 	pfree(m, &c[4]); /* 2 pages at 6 */
@@ -229,7 +230,7 @@ START_TEST(test_coalescing)
 	unsigned char *r = region(8 * PG);
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x40000000, 8 * PG, 12);
 	const size_t np[] = {2, 2, 2, 2};
-	struct tee_pool_chunk c[4], big;
+	struct tee_shm c[4], big;
 
 	carve(m, c, np, 4);
 	ck_assert_uint_eq(stats(m).holes, 0);
@@ -268,7 +269,7 @@ START_TEST(test_exhaustion)
 {
 	unsigned char *r = region(4 * PG);
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x40000000, 4 * PG, 3);
-	struct tee_pool_chunk c[512], x = {.kaddr = r, .paddr = 7, .size = 9};
+	struct tee_shm c[512], x = {.kaddr = r, .paddr = 7, .size = 9};
 	size_t n = 0;
 
 	th_assert_err(palloc(m, &x, 0), -ENOMEM);
@@ -318,7 +319,7 @@ START_TEST(test_bad_frees)
 	unsigned char *r = region(4 * PG);
 	unsigned char other[64];
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x40000000, 4 * PG, 3);
-	struct tee_pool_chunk a, b, copy, bad;
+	struct tee_shm a, b, copy, bad;
 
 	ck_assert_int_eq(palloc(m, &a, 64), 0);
 	ck_assert_int_eq(palloc(m, &b, 64), 0);
@@ -358,7 +359,7 @@ START_TEST(test_destroy_with_chunks_out)
 {
 	unsigned char *r = region(4 * PG);
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x40000000, 4 * PG, 3);
-	struct tee_pool_chunk c[10];
+	struct tee_shm c[10];
 
 	for (size_t i = 0; i < 10; i++)
 		ck_assert_int_eq(palloc(m, &c[i], 100), 0);
@@ -376,7 +377,7 @@ START_TEST(test_res_mem_split)
 	struct tee_shm_pool_mem_info priv = {r, pa, 4 * PG},
 				     dma = {r + 4 * PG, pa + 4 * PG, 28 * PG};
 	struct tee_shm_pool *pool = tee_shm_pool_alloc_res_mem(&priv, &dma);
-	struct tee_pool_chunk a, b;
+	struct tee_shm a, b;
 	struct tee_pool_stats ps, ds;
 
 	ck_assert_ptr_nonnull(pool);
@@ -434,7 +435,7 @@ struct counting_mgr {
 	int allocs, frees, *destroyed;
 };
 
-static int cnt_alloc(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *c, size_t size)
+static int cnt_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *c, size_t size)
 {
 	struct counting_mgr *cm = mgr->private_data;
 
@@ -445,7 +446,7 @@ static int cnt_alloc(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *c, siz
 	return 0;
 }
 
-static void cnt_free(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *c)
+static void cnt_free(struct tee_shm_pool_mgr *mgr, struct tee_shm *c)
 {
 	struct counting_mgr *cm = mgr->private_data;
 
@@ -483,7 +484,7 @@ START_TEST(test_pool_alloc_ops)
 	struct tee_shm_pool_mgr *broken = cnt_new(&destroyed, &no_free_ops);
 	struct tee_shm_pool_mgr noops = {NULL, NULL};
 	struct tee_shm_pool *pool;
-	struct tee_pool_chunk c;
+	struct tee_shm c;
 	struct tee_pool_stats st;
 
 	errno = 0;
@@ -510,6 +511,9 @@ START_TEST(test_pool_alloc_ops)
 	pfree(pool->dma_buf_mgr, &c);
 	ck_assert_int_eq(((struct counting_mgr *) b->private_data)->allocs, 1);
 	ck_assert_int_eq(((struct counting_mgr *) b->private_data)->frees, 1);
+	/* only reserved-memory managers run under the core's pool lock */
+	ck_assert(!tee_shm_pool_mgr_needs_lock(a));
+	ck_assert(!tee_shm_pool_mgr_needs_lock(NULL));
 	/* usage and stats only describe reserved-memory managers */
 	expect_usage(a, 0, 0);
 	tee_shm_pool_mgr_usage(a, NULL, NULL);
@@ -529,7 +533,7 @@ START_TEST(test_over_static_shm)
 	void *host;
 	struct tee_shm_pool_mem_info priv, dma;
 	struct tee_shm_pool *pool;
-	struct tee_pool_chunk c;
+	struct tee_shm c;
 	unsigned char back[100];
 
 	ck_assert_int_eq(teesim_machine_static_shm(TH_M, &pa, &size, &host), 0);
@@ -594,7 +598,7 @@ START_TEST(test_against_model)
 	unsigned char *r = region(SIZE);
 	struct tee_shm_pool_mgr *m = mgr_new(r, 0x50000000, SIZE, 4);
 	static struct ref_chunk live[MAXN];
-	static struct tee_pool_chunk ch[MAXN];
+	static struct tee_shm ch[MAXN];
 	size_t n = 0, used = 0;
 	uint64_t seed = 7;
 
@@ -605,7 +609,7 @@ START_TEST(test_against_model)
 			size_t want = 1 + (size_t) (rnd(&seed) % (rnd(&seed) % 4 ? 200 : 3000));
 			size_t rounded = (want + 15) & ~(size_t) 15;
 			size_t at = ref_best_fit(live, n, SIZE, rounded, &holes);
-			struct tee_pool_chunk c;
+			struct tee_shm c;
 			size_t pos = 0;
 
 			if (at == SIZE_MAX) {

@@ -97,14 +97,18 @@ TEESIM_API struct teesim_optee *teesim_optee_probe(struct teesim_machine *m,
 TEESIM_API void teesim_optee_remove(struct teesim_optee *drv);
 
 /**
- * kexec-like restart: the driver's state is thrown away without telling the
- * secure world (no UNREGISTER_SHM, CLOSE_SESSION or DISABLE_SHM_CACHE), as
- * a new kernel boots over the old one; the secure world keeps what it holds
- * (cached RPC arguments, registered objects, sessions). Then a driver is
- * probed again with the same configuration; it recovers as the real driver
- * of its generation does (LATER drops the cached cookies it finds).
- * Processes using the old devices must be gone. Returns the new driver or
- * NULL with errno (the old one is gone either way).
+ * kexec-like restart, as a new kernel boots over the old one: the old driver
+ * sends nothing more (no UNREGISTER_SHM, CLOSE_SESSION or
+ * DISABLE_SHM_CACHE); every tee fd and tee mapping of every process of the
+ * driver's guest is dropped (their contexts, shms, pins and ids released;
+ * the process objects stay, with no tee fd or mapping left); the driver's
+ * state is freed. The secure world keeps what it holds (cached RPC
+ * arguments, registered objects, sessions: leaked, as on real hardware;
+ * teesim_sw_free() frees them). Then a driver is probed again with the same
+ * configuration; it recovers as the real driver of its generation does
+ * (LATER drops the cached cookies it finds, v4.16 does not look). No call
+ * may be in flight and no process of the guest freed meanwhile. Returns the
+ * new driver or NULL with errno (the old one is gone either way).
  */
 TEESIM_API struct teesim_optee *teesim_optee_restart(struct teesim_optee *drv);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/pool.h"
+#include "core/tee_drv.h"
 
 #define POOL_PAGE_SIZE 4096u
 
@@ -212,7 +213,7 @@ static void seg_absorb(struct pool_seg *a, struct pool_seg *b)
 }
 
 /* pool_op_gen_alloc */
-static int res_mem_alloc(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *chunk, size_t size)
+static int res_mem_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size_t size)
 {
 	struct res_mem *p = to_res_mem(mgr);
 	struct pool_seg *hole, *c;
@@ -252,27 +253,27 @@ static int res_mem_alloc(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *ch
 	p->chunks_used++;
 
 	memset(p->vaddr + c->off, 0, s);
-	chunk->kaddr = p->vaddr + c->off;
-	chunk->paddr = p->paddr + c->off;
-	chunk->size = s;
+	shm->kaddr = p->vaddr + c->off;
+	shm->paddr = p->paddr + c->off;
+	shm->size = s;
 	return 0;
 }
 
 /* pool_op_gen_free */
-static void res_mem_free(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *chunk)
+static void res_mem_free(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm)
 {
 	struct res_mem *p = to_res_mem(mgr);
 	uintptr_t a, base = (uintptr_t) p->vaddr;
 	struct pool_seg *c;
 	struct tnode *n;
 
-	if (!chunk || !chunk->kaddr)
+	if (!shm || !shm->kaddr)
 		goto bad;
-	a = (uintptr_t) chunk->kaddr;
+	a = (uintptr_t) shm->kaddr;
 	if (a < base || a - base >= p->size)
 		goto bad;
 	n = t_find(p->chunks, a - base, 0);
-	if (!n || seg_of(n)->len != chunk->size)
+	if (!n || seg_of(n)->len != shm->size)
 		goto bad;
 	c = seg_of(n);
 	p->chunks = t_remove(p->chunks, &c->node);
@@ -290,7 +291,7 @@ static void res_mem_free(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *ch
 		seg_absorb(c, c->next);
 	}
 	hole_insert(p, c);
-	chunk->kaddr = NULL;
+	shm->kaddr = NULL;
 	return;
 bad:
 	p->bad_frees++;
@@ -354,6 +355,11 @@ err_free_pool:
 err_nomem:
 	errno = ENOMEM;
 	return NULL;
+}
+
+bool tee_shm_pool_mgr_needs_lock(const struct tee_shm_pool_mgr *mgr)
+{
+	return mgr && mgr->ops == &res_mem_ops;
 }
 
 /* tee_shm_pool_mgr_destroy */

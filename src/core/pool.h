@@ -8,29 +8,32 @@
  * the machine's static shm carve-out, see teesim_machine_static_shm()), as
  * genalloc with gen_pool_best_fit is in the kernel.
  *
- * No locking: the caller serializes calls on one manager.
+ * A manager's alloc fills in the kaddr / paddr / size of the shm it is given
+ * and may do more with it (the OP-TEE page manager registers it with the
+ * secure world), so it runs with no core lock held. The reserved-memory
+ * manager has no lock of its own: the core serializes calls on it with its
+ * pool lock (tee_shm_pool_mgr_needs_lock()).
  */
 #ifndef TEESIM_CORE_POOL_H
 #define TEESIM_CORE_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* What a manager's alloc fills in (the kaddr / paddr / size of a tee_shm). */
-struct tee_pool_chunk {
-	void *kaddr;
-	uint64_t paddr;
-	size_t size;
-};
-
+struct tee_shm;
 struct tee_shm_pool_mgr;
 
 /* struct tee_shm_pool_mgr_ops */
 struct tee_shm_pool_mgr_ops {
-	/* a chunk of at least @size bytes: 0, or -ENOMEM */
-	int (*alloc)(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *chunk, size_t size);
-	/* give back a chunk alloc filled in */
-	void (*free)(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *chunk);
+	/*
+	 * memory of at least @size bytes for @shm: fills in shm->kaddr, paddr and
+	 * size (it may read the rest of @shm: flags, ctx, cookie); 0 or -errno,
+	 * and on failure nothing is left allocated
+	 */
+	int (*alloc)(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size_t size);
+	/* give back what alloc gave @shm (clears shm->kaddr) */
+	void (*free)(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm);
 	/* free the manager itself */
 	void (*destroy_poolmgr)(struct tee_shm_pool_mgr *mgr);
 };
@@ -66,14 +69,21 @@ struct tee_shm_pool_mem_info {
  * the smallest hole that fits (the lowest such hole on ties) from its start,
  * zeroes the bytes and fills in kaddr, paddr and the rounded size; a size of
  * 0 or more than the largest hole gives -ENOMEM. Chunks start at a multiple
- * of the granule from vaddr (absolutely aligned for orders up to 12). Its
- * free gives the chunk back (merging it with free neighbours) and clears
- * chunk->kaddr; a chunk it did not hand out (double free, foreign address,
- * wrong size, NULL) changes nothing and is counted in bad_frees. Destroying
- * it releases everything, chunks still out included.
+ * of the granule from vaddr (absolutely aligned for orders up to 12). It only
+ * reads and writes the shm's kaddr, paddr and size. Its free gives the chunk
+ * back (merging it with free neighbours) and clears shm->kaddr; a chunk it
+ * did not hand out (double free, foreign address, wrong size, NULL) changes
+ * nothing and is counted in bad_frees. Destroying it releases everything,
+ * chunks still out included.
  */
 struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(void *vaddr, uint64_t paddr, size_t size,
 							int min_alloc_order);
+
+/*
+ * model: true for a reserved-memory manager, whose state the core's pool lock
+ * protects; a driver's manager locks for itself (and may make SMCs).
+ */
+bool tee_shm_pool_mgr_needs_lock(const struct tee_shm_pool_mgr *mgr);
 
 /* tee_shm_pool_mgr_destroy: destroy a manager through its ops (NULL: no-op). */
 void tee_shm_pool_mgr_destroy(struct tee_shm_pool_mgr *mgr);

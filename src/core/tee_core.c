@@ -386,6 +386,53 @@ void tee_context_session_closed(struct tee_context *ctx)
 	atomic_fetch_sub(&ctx->teedev->core->nsessions, 1);
 }
 
+/* ---- kexec ---- */
+
+/*
+ * Take the next process of @g that still holds tee fds or tee mappings, with
+ * its mappings (m->lock held while looking); NULL when none is left.
+ */
+static struct teesim_process *kexec_next(struct teesim_guest *g, struct tsim_devmap **dm,
+					 size_t *ndm)
+{
+	struct teesim_machine *m = g->m;
+	struct teesim_process *p;
+
+	pthread_mutex_lock(&m->lock);
+	for (p = m->processes; p; p = p->next) {
+		if (p->g != g)
+			continue;
+		if (p->ndevmaps || atomic_load_explicit(&p->tee_files, memory_order_acquire))
+			break;
+	}
+	if (p) {
+		*dm = p->devmaps;
+		*ndm = p->ndevmaps;
+		p->devmaps = NULL;
+		p->ndevmaps = p->capdevmaps = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return p;
+}
+
+void tee_guest_kexec_user(struct teesim_guest *g)
+{
+	struct tee_core *core = tee_core_of(g->m);
+	struct teesim_process *p;
+	struct tsim_devmap *dm;
+	size_t ndm;
+
+	if (!core)
+		return;
+	while ((p = kexec_next(g, &dm, &ndm))) {
+		/* as the exit of each process: mappings first, then the fds */
+		for (size_t i = 0; i < ndm; i++)
+			dm[i].release(dm[i].cookie);
+		free(dm);
+		tee_process_exit_files(core, p);
+	}
+}
+
 /* ---- observation ---- */
 
 static uint64_t nonneg(int64_t v)

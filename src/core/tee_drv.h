@@ -133,6 +133,7 @@ struct tee_shm {
 	unsigned int offset; /* offset of a registered buffer in its first page */
 	teesim_ipa_t *pages; /* pinned pages (REGISTER) */
 	size_t num_pages;
+	teesim_ipa_t page_inline;	/* model: @pages of a one-page registration */
 	struct teesim_guest *pin_guest; /* guest the pages were pinned in */
 	uint32_t flags;
 	int id; /* -1: no id (kernel-private buffers) */
@@ -159,6 +160,17 @@ void *tee_get_drvdata(struct tee_device *teedev);
 const char *tee_device_name(const struct tee_device *teedev);
 /* model helper: the guest (kernel) the device lives in */
 struct teesim_guest *tee_device_guest(const struct tee_device *teedev);
+
+/*
+ * model: what a kexec does to the tee side of guest @g's user space (the new
+ * kernel starts with no processes): every tee shm mapping and every tee fd of
+ * each process of @g is dropped as at the process's exit, so the contexts and
+ * shms they held are released (through the drivers' release and unregister
+ * ops: a driver being kexec'd must not reach the secure world from them).
+ * The process objects stay, with no tee fd or mapping left. No call may be in
+ * flight on those fds and no process of @g may be freed meanwhile.
+ */
+void tee_guest_kexec_user(struct teesim_guest *g);
 
 /* ---- contexts ---- */
 

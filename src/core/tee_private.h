@@ -44,8 +44,10 @@ struct tee_device {
 struct tee_core {
 	struct teesim_machine *m;
 	pthread_mutex_t lock; /* device list, minors */
-	/* serializes the pool managers, which do no locking of their own (genalloc
-	 * locks inside in the kernel); a pool may be shared by several devices */
+	/* serializes the reserved-memory pool managers, which do no locking of
+	 * their own (genalloc locks inside in the kernel); a pool may be shared
+	 * by several devices. A driver's manager (tee_shm_pool_mgr_needs_lock()
+	 * false) locks for itself and runs without it: it may make SMCs. */
 	pthread_mutex_t pool_lock;
 	struct tee_device *devices;
 	/* minors in use, per guest id */

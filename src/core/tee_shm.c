@@ -38,23 +38,34 @@ static void shm_ctx_put(struct tee_context *ctx)
 	teedev_ctx_put(ctx);
 }
 
-static int pool_alloc(struct tee_core *core, struct tee_shm_pool_mgr *mgr,
-		      struct tee_pool_chunk *chunk, size_t size)
+/*
+ * The manager's alloc / free. Only a reserved-memory manager runs under the
+ * core's pool lock; a driver's manager (which may call into the secure
+ * world) locks for itself.
+ */
+static int pool_alloc(struct tee_core *core, struct tee_shm_pool_mgr *mgr, struct tee_shm *shm,
+		      size_t size)
 {
+	bool lock = tee_shm_pool_mgr_needs_lock(mgr);
 	int rc;
 
-	pthread_mutex_lock(&core->pool_lock);
-	rc = mgr->ops->alloc(mgr, chunk, size);
-	pthread_mutex_unlock(&core->pool_lock);
+	if (lock)
+		pthread_mutex_lock(&core->pool_lock);
+	rc = mgr->ops->alloc(mgr, shm, size);
+	if (lock)
+		pthread_mutex_unlock(&core->pool_lock);
 	return rc;
 }
 
-static void pool_free(struct tee_core *core, struct tee_shm_pool_mgr *mgr,
-		      struct tee_pool_chunk *chunk)
+static void pool_free(struct tee_core *core, struct tee_shm_pool_mgr *mgr, struct tee_shm *shm)
 {
-	pthread_mutex_lock(&core->pool_lock);
-	mgr->ops->free(mgr, chunk);
-	pthread_mutex_unlock(&core->pool_lock);
+	bool lock = tee_shm_pool_mgr_needs_lock(mgr);
+
+	if (lock)
+		pthread_mutex_lock(&core->pool_lock);
+	mgr->ops->free(mgr, shm);
+	if (lock)
+		pthread_mutex_unlock(&core->pool_lock);
 }
 
 static void unpin_pages(struct tee_shm *shm, size_t n)
@@ -65,20 +76,24 @@ static void unpin_pages(struct tee_shm *shm, size_t n)
 	atomic_fetch_sub(&shm->teedev->core->npinned, (int64_t) n);
 }
 
+static void pages_free(struct tee_shm *shm)
+{
+	if (shm->pages != &shm->page_inline)
+		free(shm->pages);
+}
+
 /* tee_shm_release: give the memory back, then the context and device references. */
 static void tee_shm_release(struct tee_device *teedev, struct tee_shm *shm)
 {
 	struct tee_core *core = teedev->core;
 
 	if (shm->flags & TEE_SHM_POOL) {
-		struct tee_pool_chunk chunk = {shm->kaddr, shm->paddr, shm->size};
-
-		pool_free(core, shm->poolm, &chunk);
+		pool_free(core, shm->poolm, shm);
 	} else if (shm->flags & TEE_SHM_REGISTER) {
 		/* an unregister error is only logged by the kernel: the pages go anyway */
 		teedev->desc->ops->shm_unregister(shm->ctx, shm);
 		unpin_pages(shm, shm->num_pages);
-		free(shm->pages);
+		pages_free(shm);
 	}
 	if (shm->ctx)
 		shm_ctx_put(shm->ctx);
@@ -164,7 +179,6 @@ static struct tee_shm *shm_alloc(struct tee_context *ctx, struct tee_device *tee
 {
 	struct tee_core *core = teedev->core;
 	struct tee_shm_pool_mgr *poolm;
-	struct tee_pool_chunk chunk = {0};
 	struct tee_shm *shm;
 	long rc;
 
@@ -189,14 +203,13 @@ static struct tee_shm *shm_alloc(struct tee_context *ctx, struct tee_device *tee
 	shm->teedev = teedev;
 	shm->ctx = ctx;
 	shm->id = -1;
+	/* the cookie (the kernel's shm pointer) exists before the manager sees the shm */
+	shm->cookie = atomic_fetch_add(&core->next_cookie, 1) + 1;
 	poolm = (flags & TEE_SHM_DMA_BUF) ? teedev->pool->dma_buf_mgr : teedev->pool->private_mgr;
-	rc = pool_alloc(core, poolm, &chunk, size);
+	rc = pool_alloc(core, poolm, shm, size);
 	if (rc)
 		goto err_kfree;
 	shm->poolm = poolm;
-	shm->kaddr = chunk.kaddr;
-	shm->paddr = chunk.paddr;
-	shm->size = chunk.size;
 	if (flags & TEE_SHM_DMA_BUF) {
 		shm->id = id_reserve(teedev);
 		if (shm->id < 0) {
@@ -204,7 +217,6 @@ static struct tee_shm *shm_alloc(struct tee_context *ctx, struct tee_device *tee
 			goto err_pool_free;
 		}
 	}
-	shm->cookie = atomic_fetch_add(&core->next_cookie, 1) + 1;
 	if (ctx)
 		shm_ctx_get(shm);
 	if (flags & TEE_SHM_DMA_BUF)
@@ -212,7 +224,7 @@ static struct tee_shm *shm_alloc(struct tee_context *ctx, struct tee_device *tee
 	return shm;
 
 err_pool_free:
-	pool_free(core, poolm, &chunk);
+	pool_free(core, poolm, shm);
 err_kfree:
 	free(shm);
 	atomic_fetch_sub(&core->nshms, 1);
@@ -272,6 +284,8 @@ static struct tee_shm *register_helper(struct tee_context *ctx, uint64_t addr, s
 	start = addr & ~(uint64_t) (TEESIM_PAGE_SIZE - 1);
 	shm->offset = (unsigned int) (addr - start);
 	shm->size = length;
+	/* the cookie (the kernel's shm pointer) exists before the driver sees the shm */
+	shm->cookie = atomic_fetch_add(&core->next_cookie, 1) + 1;
 	/* access_ok() bounded addr + length: no overflow below */
 	num_pages =
 	    (addr + length + TEESIM_PAGE_SIZE - 1) / TEESIM_PAGE_SIZE - start / TEESIM_PAGE_SIZE;
@@ -285,7 +299,9 @@ static struct tee_shm *register_helper(struct tee_context *ctx, uint64_t addr, s
 		rc = -ENOMEM;
 		goto err_kfree;
 	}
-	shm->pages = calloc((size_t) num_pages, sizeof(*shm->pages));
+	/* model: one page lives in the shm itself (no allocation for the common case) */
+	shm->pages =
+	    num_pages == 1 ? &shm->page_inline : calloc((size_t) num_pages, sizeof(*shm->pages));
 	if (!shm->pages) {
 		rc = -ENOMEM;
 		goto err_kfree;
@@ -303,12 +319,11 @@ static struct tee_shm *register_helper(struct tee_context *ctx, uint64_t addr, s
 	rc = teedev->desc->ops->shm_register(ctx, shm, shm->pages, shm->num_pages, start);
 	if (rc)
 		goto err_put_pages;
-	shm->cookie = atomic_fetch_add(&core->next_cookie, 1) + 1;
 	return shm;
 
 err_put_pages:
 	unpin_pages(shm, shm->num_pages);
-	free(shm->pages);
+	pages_free(shm);
 err_kfree:
 	free(shm);
 	atomic_fetch_sub(&core->nshms, 1);

@@ -246,22 +246,9 @@ uint32_t optee_do_call_with_arg(struct optee *optee, struct tee_context *ctx,
 
 /* ---- parameter conversion ---- */
 
-/* Page lists built for page-pool memrefs of one call. */
-struct call_lists {
-	struct optee_pages_list pl[TEESIM_OPTEE_MSG_MAX_NUM_PARAMS];
-	size_t n;
-};
-
-static void call_lists_free(struct call_lists *cl)
-{
-	for (size_t i = 0; i < cl->n; i++)
-		optee_free_pages_list(&cl->pl[i]);
-	cl->n = 0;
-}
-
 /* optee_to_msg_param */
-static int to_msg_param(struct optee *optee, struct teesim_optee_msg_param *mp, size_t num,
-			const struct tee_param *params, struct call_lists *cl)
+static int to_msg_param(struct teesim_optee_msg_param *mp, size_t num,
+			const struct tee_param *params)
 {
 	for (size_t n = 0; n < num; n++) {
 		const struct tee_param *p = params + n;
@@ -269,7 +256,6 @@ static int to_msg_param(struct optee *optee, struct teesim_optee_msg_param *mp, 
 		uint64_t type = p->attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK;
 		struct tee_shm *shm = p->u.memref.shm;
 		uint64_t pa;
-		int rc;
 
 		memset(m, 0, sizeof(*m));
 		switch (type) {
@@ -295,20 +281,7 @@ static int to_msg_param(struct optee *optee, struct teesim_optee_msg_param *mp, 
 				m->attr = TEESIM_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT + type;
 				m->u.rmem.offs = p->u.memref.shm_offs;
 				m->u.rmem.size = p->u.memref.size;
-				m->u.rmem.shm_ref = optee_shm_cookie(shm);
-			} else if (optee_shm_is_pages(optee, shm) &&
-				   (shm->flags & TEE_SHM_DMA_BUF)) {
-				/* a user buffer of the page pool: NONCONTIG TMEM */
-				rc = optee_shm_pages_list(optee, shm, p->u.memref.shm_offs,
-							  p->u.memref.size, &cl->pl[cl->n],
-							  &m->u.tmem.buf_ptr);
-				if (rc)
-					return rc;
-				cl->n++;
-				m->attr = (TEESIM_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT + type) |
-					  TEESIM_OPTEE_MSG_ATTR_NONCONTIG;
-				m->u.tmem.size = p->u.memref.size;
-				m->u.tmem.shm_ref = optee_shm_cookie(shm);
+				m->u.rmem.shm_ref = tee_shm_get_cookie(shm);
 			} else {
 				if (tee_shm_get_pa(shm, p->u.memref.shm_offs, &pa))
 					return -EINVAL;
@@ -317,7 +290,7 @@ static int to_msg_param(struct optee *optee, struct teesim_optee_msg_param *mp, 
 					   << TEESIM_OPTEE_MSG_ATTR_CACHE_SHIFT;
 				m->u.tmem.buf_ptr = pa;
 				m->u.tmem.size = p->u.memref.size;
-				m->u.tmem.shm_ref = optee_shm_cookie(shm);
+				m->u.tmem.shm_ref = tee_shm_get_cookie(shm);
 			}
 			break;
 		default:
@@ -475,7 +448,6 @@ int optee_open_session(struct tee_context *ctx, struct tee_ioctl_open_session_ar
 		       struct tee_param *param)
 {
 	struct optee *optee = optee_of(ctx);
-	struct call_lists cl = {.n = 0};
 	struct optee_msg_local msg;
 	uint32_t n = arg->num_params;
 	int rc;
@@ -491,7 +463,7 @@ int optee_open_session(struct tee_context *ctx, struct tee_ioctl_open_session_ar
 	msg.params[1].attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT | TEESIM_OPTEE_MSG_ATTR_META;
 	memcpy(&msg.params[1].u.value, arg->clnt_uuid, TEE_IOCTL_UUID_LEN);
 	msg.params[1].u.value.c = arg->clnt_login;
-	rc = to_msg_param(optee, msg.params + 2, n, param, &cl);
+	rc = to_msg_param(msg.params + 2, n, param);
 	if (rc)
 		goto out;
 	rc = send_msg(optee, ctx, &msg);
@@ -518,7 +490,6 @@ int optee_open_session(struct tee_context *ctx, struct tee_ioctl_open_session_ar
 	arg->ret = msg.hdr.ret;
 	arg->ret_origin = msg.hdr.ret_origin;
 out:
-	call_lists_free(&cl);
 	return rc;
 }
 
@@ -554,7 +525,6 @@ int optee_invoke_func(struct tee_context *ctx, struct tee_ioctl_invoke_arg *arg,
 		      struct tee_param *param)
 {
 	struct optee *optee = optee_of(ctx);
-	struct call_lists cl = {.n = 0};
 	struct optee_msg_local msg;
 	uint32_t n = arg->num_params;
 	int rc;
@@ -569,7 +539,7 @@ int optee_invoke_func(struct tee_context *ctx, struct tee_ioctl_invoke_arg *arg,
 	msg.hdr.session = arg->session;
 	msg.hdr.cancel_id = arg->cancel_id;
 	msg.hdr.num_params = n;
-	rc = to_msg_param(optee, msg.params, n, param, &cl);
+	rc = to_msg_param(msg.params, n, param);
 	if (rc)
 		goto out;
 	rc = send_msg(optee, ctx, &msg);
@@ -582,7 +552,6 @@ int optee_invoke_func(struct tee_context *ctx, struct tee_ioctl_invoke_arg *arg,
 	arg->ret = msg.hdr.ret;
 	arg->ret_origin = msg.hdr.ret_origin;
 out:
-	call_lists_free(&cl);
 	return rc;
 }
 

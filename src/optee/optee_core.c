@@ -26,9 +26,17 @@ void teesim_optee_cfg_default(struct teesim_optee_cfg *cfg, enum teesim_optee_dr
 	cfg->priv_pages = OPTEE_SHM_NUM_PRIV_PAGES;
 }
 
-/* model: the SMC conduit (optee->smc.invoke_fn) */
+/*
+ * model: the SMC conduit (optee->smc.invoke_fn). A driver being kexec'd
+ * issues nothing: its (modelled) cleanup gets ENOTAVAIL, as if the call
+ * never happened, and only drops its local state.
+ */
 void optee_smccc(struct optee *optee, struct teesim_smc_regs *regs)
 {
+	if (atomic_load_explicit(&optee->kexec, memory_order_relaxed)) {
+		regs->a[0] = TEESIM_OPTEE_SMC_RETURN_ENOTAVAIL;
+		return;
+	}
 	teesim_smc_call(optee->m, optee->g, regs);
 }
 
@@ -204,7 +212,7 @@ static struct tee_shm_pool *config_shm_memremap(struct optee *optee, bool pages_
 	if (!dmgr)
 		return NULL;
 	if (pages_priv) {
-		pmgr = optee_shm_pool_alloc_pages(optee->g);
+		pmgr = optee_shm_pool_alloc_pages(optee->g, false);
 		optee->page_mgr_priv = pmgr;
 	} else {
 		priv.vaddr = host;
@@ -230,8 +238,8 @@ err_dmgr:
 /* optee_shm_pool_alloc_pages for both managers (the later driver's dynamic pool) */
 static struct tee_shm_pool *pages_pool(struct optee *optee)
 {
-	struct tee_shm_pool_mgr *pmgr = optee_shm_pool_alloc_pages(optee->g);
-	struct tee_shm_pool_mgr *dmgr = optee_shm_pool_alloc_pages(optee->g);
+	struct tee_shm_pool_mgr *pmgr = optee_shm_pool_alloc_pages(optee->g, false);
+	struct tee_shm_pool_mgr *dmgr = optee_shm_pool_alloc_pages(optee->g, true);
 	struct tee_shm_pool *pool = pmgr && dmgr ? tee_shm_pool_alloc(pmgr, dmgr) : NULL;
 
 	if (!pool) {
@@ -305,6 +313,7 @@ static void disable_shm_cache(struct optee *optee)
 
 static void optee_free_struct(struct optee *optee)
 {
+	optee_free_pages_list(&optee->small_pl);
 	optee_supp_uninit(&optee->supp);
 	optee_cq_destroy(&optee->cq);
 	pthread_mutex_destroy(&optee->wq_mutex);
@@ -428,6 +437,15 @@ struct teesim_optee *teesim_optee_restart(struct teesim_optee *drv)
 	}
 	cfg = optee->cfg;
 	m = optee->m;
+	/*
+	 * The new kernel starts from nothing: the old one's user space, its
+	 * contexts, shms and pins vanish and the old driver sends nothing more.
+	 * The model runs the normal world's cleanup with the conduit cut, so
+	 * host memory and pins are given back while the secure world keeps its
+	 * registered objects, sessions and cached arguments.
+	 */
+	atomic_store(&optee->kexec, true);
+	tee_guest_kexec_user(optee->g);
 	optee_teardown(optee, false);
 	return teesim_optee_probe(m, &cfg);
 }

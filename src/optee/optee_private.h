@@ -117,6 +117,9 @@ struct optee {
 	unsigned rpc_param_count;
 	enum teesim_optee_pool_kind pool_kind;
 	bool shm_cache_on;
+	/* model: set by a kexec-like restart: the old kernel never reaches the
+	 * secure world again, while its local state is dropped */
+	_Atomic bool kexec;
 	uint64_t cache_dropped;
 
 	struct tee_shm_pool *pool;
@@ -134,7 +137,13 @@ struct optee {
 	struct optee_arg_entry *arg_cache;
 	unsigned arg_entries, arg_in_use;
 	uint64_t arg_hits;
-	uint64_t next_reg_cookie, registered;
+	uint64_t registered;
+	/* model: one list page kept for REGISTER_SHM of up to 511 pages (the
+	 * secure world copies the list during the call), slots [0, dirty) may
+	 * be non-zero; in use while small_pl_busy */
+	struct optee_pages_list small_pl;
+	size_t small_pl_dirty;
+	_Atomic bool small_pl_busy;
 	_Atomic uint64_t calls, rpcs, foreign_intrs, rpc_cmds, ethread_waits, bad_cookies;
 
 	teesim_optee_supp_hook_fn supp_hook;
@@ -191,8 +200,6 @@ bool optee_shm_is_pages(struct optee *optee, const struct tee_shm *shm);
 /* model: fill a page list describing [offs, offs + size) of @shm (registered or page pool) */
 int optee_shm_pages_list(struct optee *optee, struct tee_shm *shm, size_t offs, size_t size,
 			 struct optee_pages_list *pl, uint64_t *buf_ptr);
-/* model: the cookie the secure world knows @shm by */
-uint64_t optee_shm_cookie(const struct tee_shm *shm);
 
 /* ---- optee_rpc.c ---- */
 /* optee_handle_rpc: serve the RPC in @regs and set up RETURN_FROM_RPC */
@@ -227,8 +234,11 @@ int optee_supp_send(struct tee_context *ctx, uint32_t ret, uint32_t num_params,
 		    struct tee_param *param);
 
 /* ---- optee_shm_pool.c ---- */
-/* optee_shm_pool_alloc_pages: a manager over kernel pages of @g */
-struct tee_shm_pool_mgr *optee_shm_pool_alloc_pages(struct teesim_guest *g);
+/*
+ * optee_shm_pool_alloc_pages: a manager over kernel pages of @g; with
+ * @register_user it registers user-visible (DMA_BUF) buffers at allocation
+ */
+struct tee_shm_pool_mgr *optee_shm_pool_alloc_pages(struct teesim_guest *g, bool register_user);
 
 /* ---- optee_core.c ---- */
 /* model: issue one SMC from the driver's guest */

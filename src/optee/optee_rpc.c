@@ -29,7 +29,7 @@ int optee_rpc_shm_add(struct optee *optee, struct tee_shm *shm, enum optee_rpc_s
 		return -ENOMEM;
 	e->shm = shm;
 	e->kind = kind;
-	e->cookie = optee_shm_cookie(shm);
+	e->cookie = tee_shm_get_cookie(shm);
 	pthread_mutex_lock(&optee->lock);
 	e->next = optee->rpc_shms;
 	optee->rpc_shms = e;
@@ -300,7 +300,7 @@ static void cmd_shm_alloc(struct optee *optee, struct optee_call_ctx *cc, struct
 	if (dynamic) {
 		if (optee_shm_pages_list(optee, shm, 0, tee_shm_get_size(shm), &cc->pages_list,
 					 &buf_ptr)) {
-			optee_rpc_shm_take(optee, optee_shm_cookie(shm), NULL);
+			optee_rpc_shm_take(optee, tee_shm_get_cookie(shm), NULL);
 			goto bad;
 		}
 		p->attr = TEESIM_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT | TEESIM_OPTEE_MSG_ATTR_NONCONTIG;
@@ -310,7 +310,7 @@ static void cmd_shm_alloc(struct optee *optee, struct optee_call_ctx *cc, struct
 		p->u.tmem.buf_ptr = pa;
 	}
 	p->u.tmem.size = tee_shm_get_size(shm);
-	p->u.tmem.shm_ref = optee_shm_cookie(shm);
+	p->u.tmem.shm_ref = tee_shm_get_cookie(shm);
 	a->hdr.ret = TEESIM_OPTEE_SUCCESS;
 	return;
 bad:
@@ -483,7 +483,7 @@ void optee_handle_rpc(struct optee *optee, struct optee_call_ctx *cc, struct tee
 		shm = tee_shm_priv_alloc(optee->teedev, regs->a[1]);
 		if (!IS_ERR(shm) && !optee_rpc_shm_add(optee, shm, OPTEE_RPC_SHM_ARG)) {
 			reg_pair_from_u64(shm->paddr, &regs->a[1], &regs->a[2]);
-			reg_pair_from_u64(optee_shm_cookie(shm), &regs->a[4], &regs->a[5]);
+			reg_pair_from_u64(tee_shm_get_cookie(shm), &regs->a[4], &regs->a[5]);
 		} else {
 			if (!IS_ERR(shm))
 				tee_shm_free(shm);

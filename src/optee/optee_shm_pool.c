@@ -4,15 +4,30 @@
  * shm_pool.c): each allocation is a power-of-two run of zeroed pages from
  * the guest's page allocator, so buffers live anywhere in RAM, page aligned.
  *
- * The core's manager interface hands the manager no shm, so this manager
- * does not register user buffers itself as the later kernel's does; the
- * driver describes such buffers with a page list when it passes them (see
- * docs/optee-driver.md).
+ * A manager made with @register_user (the later driver's user-buffer
+ * manager) also registers each buffer with the secure world at allocation,
+ * naming it by the shm's cookie, and marks the shm REGISTER so its memrefs
+ * go out as RMEM; free unregisters it first. The v4.16 pool did neither (its
+ * user buffers came from the carve-out); the registration at allocation
+ * arrived with the later kernels' dynamic pool. No lock: the page allocator
+ * and optee_shm_register lock for themselves, so the core calls this manager
+ * without its pool lock.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "optee/optee_private.h"
+
+struct optee_page_mgr {
+	struct tee_shm_pool_mgr mgr; /* first member */
+	struct teesim_guest *g;
+	bool register_user;
+};
+
+static struct optee_page_mgr *to_page_mgr(struct tee_shm_pool_mgr *mgr)
+{
+	return mgr->private_data;
+}
 
 /* get_order: smallest order with (PAGE_SIZE << order) >= size */
 static unsigned get_order(size_t size)
@@ -24,11 +39,12 @@ static unsigned get_order(size_t size)
 	return order;
 }
 
-/* pool_op_alloc */
-static int pool_op_alloc(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *chunk, size_t size)
+/* pool_op_alloc: zeroed pages for @shm, registered when the manager registers */
+static int pool_op_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size_t size)
 {
-	struct teesim_guest *g = mgr->private_data;
-	teesim_ipa_t ipa;
+	struct optee_page_mgr *pm = to_page_mgr(mgr);
+	teesim_ipa_t ipa, *pages;
+	size_t npages;
 	void *host;
 	unsigned order;
 	int rc;
@@ -36,28 +52,53 @@ static int pool_op_alloc(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *ch
 	if (size == 0 || size > ((size_t) 1 << 40))
 		return -ENOMEM;
 	order = get_order(size);
-	rc = teesim_kmem_alloc(g, (size_t) 1 << order, TEESIM_KMEM_ZERO, &ipa, &host);
-	if (rc)
+	npages = (size_t) 1 << order;
+	if (teesim_kmem_alloc(pm->g, npages, TEESIM_KMEM_ZERO, &ipa, &host))
 		return -ENOMEM;
-	chunk->kaddr = host;
-	chunk->paddr = ipa;
-	chunk->size = (size_t) TEESIM_PAGE_SIZE << order;
+	shm->kaddr = host;
+	shm->paddr = ipa;
+	shm->size = npages * TEESIM_PAGE_SIZE;
+	if (!pm->register_user || !(shm->flags & TEE_SHM_DMA_BUF) || !shm->ctx)
+		return 0;
+
+	pages = malloc(npages * sizeof(*pages));
+	if (!pages) {
+		rc = -ENOMEM;
+		goto err_free_pages;
+	}
+	for (size_t i = 0; i < npages; i++)
+		pages[i] = ipa + i * TEESIM_PAGE_SIZE;
+	shm->flags |= TEE_SHM_REGISTER;
+	rc = optee_shm_register(shm->ctx, shm, pages, npages, (uint64_t) (uintptr_t) host);
+	free(pages);
+	if (rc) {
+		shm->flags &= ~(uint32_t) TEE_SHM_REGISTER;
+		goto err_free_pages;
+	}
 	return 0;
+
+err_free_pages:
+	teesim_kmem_free(pm->g, ipa, npages);
+	shm->kaddr = NULL;
+	return rc;
 }
 
 /* pool_op_free */
-static void pool_op_free(struct tee_shm_pool_mgr *mgr, struct tee_pool_chunk *chunk)
+static void pool_op_free(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm)
 {
-	struct teesim_guest *g = mgr->private_data;
+	struct optee_page_mgr *pm = to_page_mgr(mgr);
 
-	teesim_kmem_free(g, chunk->paddr, chunk->size / TEESIM_PAGE_SIZE);
-	chunk->kaddr = NULL;
+	/* an unregister error is only logged by the kernel: the pages go anyway */
+	if (shm->flags & TEE_SHM_REGISTER)
+		optee_shm_unregister(shm->ctx, shm);
+	teesim_kmem_free(pm->g, shm->paddr, shm->size / TEESIM_PAGE_SIZE);
+	shm->kaddr = NULL;
 }
 
 /* pool_op_destroy_poolmgr */
 static void pool_op_destroy(struct tee_shm_pool_mgr *mgr)
 {
-	free(mgr);
+	free(to_page_mgr(mgr));
 }
 
 static const struct tee_shm_pool_mgr_ops pool_ops = {
@@ -67,13 +108,15 @@ static const struct tee_shm_pool_mgr_ops pool_ops = {
 };
 
 /* optee_shm_pool_alloc_pages */
-struct tee_shm_pool_mgr *optee_shm_pool_alloc_pages(struct teesim_guest *g)
+struct tee_shm_pool_mgr *optee_shm_pool_alloc_pages(struct teesim_guest *g, bool register_user)
 {
-	struct tee_shm_pool_mgr *mgr = calloc(1, sizeof(*mgr));
+	struct optee_page_mgr *pm = calloc(1, sizeof(*pm));
 
-	if (!mgr)
+	if (!pm)
 		return NULL;
-	mgr->ops = &pool_ops;
-	mgr->private_data = g;
-	return mgr;
+	pm->g = g;
+	pm->register_user = register_user;
+	pm->mgr.ops = &pool_ops;
+	pm->mgr.private_data = pm;
+	return &pm->mgr;
 }
