@@ -16,6 +16,13 @@
 
 #include "internal.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define TSIM_HAVE_MEMCHECK 1
+#endif
+#endif
+
 /* Is [a, a+len) wholly inside mappings of @p (writable ones when @write)?
  * 1 yes, 0 it touches none of them, -1 partly (always a fault). */
 static int in_mappings(const struct teesim_process *p, uintptr_t a, size_t len, bool write)
@@ -106,6 +113,12 @@ static int user_copy(struct teesim_process *p, void *kbuf, uint64_t uaddr, size_
 		return -EFAULT;
 	got = write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
 		    : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+#ifdef TSIM_HAVE_MEMCHECK
+	/* memcheck takes the remote side of process_vm_writev for another
+	 * process's memory: tell it these bytes of ours are now defined */
+	if (write && got > 0)
+		VALGRIND_MAKE_MEM_DEFINED((void *) a, (size_t) got);
+#endif
 	return got == (ssize_t) len ? 0 : -EFAULT;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* copy_from_user / copy_to_user (white box: sim/uaccess.c). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "harness.h"
@@ -82,6 +83,16 @@ START_TEST(test_host_memory)
 	out[0] = 9;
 	ck_assert_int_eq(tsim_copy_to_user(p, (uintptr_t) stack, out, 1), 0);
 	ck_assert_uint_eq(stack[0], 9);
+	/* bytes written into fresh host memory are defined for memcheck too
+	 * (it took process_vm_writev's target for another process's memory) */
+	{
+		unsigned char *fresh = malloc(16);
+
+		ck_assert_ptr_nonnull(fresh);
+		ck_assert_int_eq(tsim_copy_to_user(p, (uintptr_t) fresh, out, 16), 0);
+		ck_assert_uint_eq(fresh[0], 9);
+		free(fresh);
+	}
 
 	/* read-only host page: readable, not writable */
 	ro[0] = 7;
