@@ -184,8 +184,11 @@ TEESIM_API size_t teesim_sw_sessions(struct teesim_sw *sw, struct teesim_sw_sess
 
 /** One registered shared-memory object. */
 struct teesim_sw_shm_info {
-	uint64_t cookie;      /**< the normal world's cookie */
-	uint64_t size;	      /**< bytes described */
+	uint64_t cookie; /**< the normal world's cookie */
+	/** bytes the object covers, as OP-TEE computes them from the list (not
+	 * the size the normal world asked for): npages * 4096 - page_offset on
+	 * HEAD, npages * 4096 on 3.0 and 3.3 */
+	uint64_t size;
 	uint32_t page_offset; /**< offset of the data in the first page */
 	uint64_t npages;      /**< pages in its list */
 	unsigned refcount;    /**< registration + parameters in flight */

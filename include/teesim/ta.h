@@ -205,9 +205,9 @@ TEESIM_API uint64_t teesim_ta_shm_cookie(const struct teesim_ta_shm *shm);
  * b = FNV-1a 32 of the bytes}; WRITE p0 memref out, p1 value in {a = byte
  * seed}: writes seed, seed+1, ...; FILL p0 memref out, p1 value in {a =
  * byte}; PAGES p0 memref, p1 value out {a = page count}, p2 memref out gets
- * the PAs (u64 each); NOP: nothing, value params echoed (a += 1); COPY p0
- * memref in -> p1 memref out, size set to what was copied (SHORT_BUFFER and
- * the needed size when too small).
+ * the PAs (u64 each; at most 64 pages, SHORT_BUFFER beyond); NOP: nothing, value params echoed (a
+ * += 1); COPY p0 memref in -> p1 memref out, size set to what was copied (SHORT_BUFFER and the
+ * needed size when too small).
  */
 #define TEESIM_TA_MEM_UUID "5ce0c000-0001-4000-8000-7465657369d0"
 enum {
