@@ -82,9 +82,6 @@
 #define TSIM_FIBER_DEFAULT_STACK ((size_t) 64 * 1024)
 #endif
 
-/* Anything above this is a caller bug, not a stack. */
-#define TSIM_FIBER_MAX_STACK ((size_t) 1 << 30)
-
 struct tsim_fiber {
 #if TSIM_FIBER_ASM
 	void *sp;	 /* the fiber's stack pointer while it is suspended */

@@ -29,6 +29,9 @@ struct tsim_fiber;
 
 typedef void (*tsim_fiber_fn)(struct tsim_fiber *self, void *arg);
 
+/* The largest stack a fiber may ask for; anything above is a caller bug. */
+#define TSIM_FIBER_MAX_STACK ((size_t) 1 << 30)
+
 /* A fiber that will run @fn(self, @arg) on a stack of @stack_size bytes
  * (0: a default of 64 KiB, more under ASan or TSan; rounded up to pages,
  * with a guard page below). NULL with errno EINVAL (no @fn, or a size above

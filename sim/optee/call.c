@@ -6,6 +6,11 @@
  * the thread id in a3; RETURN_FROM_RPC resumes that fiber, from whichever
  * host thread makes the call. The thread table is guarded by sw->lock; a
  * fiber is only ever resumed by the host thread that moved it to RUNNING.
+ *
+ * A thread's fiber (a mapped stack with a guard page) is created the first
+ * time a call picks that thread, by the host thread that picked it, and kept
+ * for the thread's later calls until the secure world is freed: a secure
+ * world that never runs a yielding call maps no stack at all.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -135,6 +140,19 @@ void tsim_sw_std_call(struct teesim_sw *sw, struct teesim_guest *from, struct te
 		r->a[0] = TEESIM_OPTEE_SMC_RETURN_ETHREAD_LIMIT;
 		return;
 	}
+	if (!t->fiber) {
+		/* first call on this thread; the thread is ours while RUNNING */
+		t->fiber = tsim_fiber_new(sw->cfg.stack_size, thread_main, t);
+		if (!t->fiber) {
+			/* no stack for the thread: give it back, a1..a7 preserved */
+			pthread_mutex_lock(&sw->lock);
+			t->state = TEESIM_SW_THREAD_FREE;
+			pthread_mutex_unlock(&sw->lock);
+			atomic_fetch_add_explicit(&sw->rejected, 1, memory_order_relaxed);
+			r->a[0] = TEESIM_OPTEE_SMC_RETURN_ENOMEM;
+			return;
+		}
+	}
 	t->fid = fid;
 	t->in_a1 = r->a[1];
 	t->in_a2 = r->a[2];
@@ -181,6 +199,9 @@ void tsim_sw_return_from_rpc(struct teesim_sw *sw, struct teesim_guest *from,
 
 int tsim_sw_threads_init(struct teesim_sw *sw)
 {
+	/* a stack no fiber could get is refused here, as when fibers were made up front */
+	if (sw->cfg.stack_size > TSIM_FIBER_MAX_STACK)
+		return -ENOMEM;
 	sw->threads = calloc(sw->cfg.num_threads, sizeof(*sw->threads));
 	if (!sw->threads)
 		return -ENOMEM;
@@ -190,13 +211,9 @@ int tsim_sw_threads_init(struct teesim_sw *sw)
 		t->sw = sw;
 		t->id = i;
 		t->call.t = t;
-		t->fiber = tsim_fiber_new(sw->cfg.stack_size, thread_main, t);
-		if (!t->fiber) {
-			tsim_sw_threads_fini(sw);
-			return -ENOMEM;
-		}
-		sw->nthreads++;
+		/* t->fiber stays NULL until the first call on the thread */
 	}
+	sw->nthreads = sw->cfg.num_threads;
 	return 0;
 }
 
@@ -216,7 +233,8 @@ void tsim_sw_threads_fini(struct teesim_sw *sw)
 		}
 		/* cached RPC argument buffers belong to the normal world; forget them */
 		t->rpc_arg_valid = false;
-		tsim_fiber_free(t->fiber);
+		tsim_fiber_free(t->fiber); /* NULL for a thread that never ran a call */
+		t->fiber = NULL;
 		for (unsigned p = 0; p < SW_NPARAMS; p++)
 			free(t->scratch[p]);
 	}
