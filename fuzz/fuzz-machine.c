@@ -127,10 +127,16 @@ static void op_pin(struct run *r, struct input *in)
 		start = (uintptr_t) r->maps[which / 3 % MAX_MAPS].addr;
 	else if (which % 3 == 1)
 		start = (uintptr_t) r->host;
-	else if (which & 0x80)
-		/* machine memory outside this process: must be refused */
-		start = (uintptr_t) teesim_guest_ipa_host(r->g, teesim_guest_ipa_base(r->g));
-	else if (which & 0x40)
+	else if (which & 0x80) {
+		/* machine memory outside this process (a kernel allocation): must be
+		 * refused. Not simply the guest's first page: that may be bound to a
+		 * host page of ours, and the pin would run past our buffer. */
+		size_t k = which % MAX_ALLOC;
+
+		if (!r->kmem[k].pages)
+			return;
+		start = (uintptr_t) teesim_guest_ipa_host(r->g, r->kmem[k].ipa);
+	} else if (which & 0x40)
 		start = 0xffff800000000000ull; /* never user memory */
 	else
 		start = (uint64_t) (next(in) % 16) * TEESIM_PAGE_SIZE; /* never mapped */
