@@ -24,43 +24,30 @@
 #endif
 
 /* Is [a, a+len) wholly inside mappings of @p (writable ones when @write)?
- * 1 yes, 0 it touches none of them, -1 partly (always a fault). */
+ * 1 yes, 0 it touches none of them, -1 partly (always a fault). The
+ * mappings are sorted and disjoint, so one pass over the ones it touches
+ * tells whether they cover it without a gap. */
 static int in_mappings(const struct teesim_process *p, uintptr_t a, size_t len, bool write)
 {
-	uintptr_t end = a + len;
-	size_t touched = 0;
-	bool all = true;
+	uintptr_t end = a + len, cur = a;
+	bool touched = false, ok = true;
 
 	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct tsim_mapping *mp = &p->maps[i];
 		uintptr_t lo = mp->addr, hi = mp->addr + mp->npages * TSIM_PAGE;
 
-		if (hi <= a || lo >= end)
+		if (hi <= a)
 			continue;
-		touched++;
-		if (write && (p->g->pages[mp->first].flags & TSIM_PGF_READONLY))
-			all = false;
+		if (lo >= end)
+			break;
+		touched = true;
+		if (lo > cur || (write && (p->g->pages[mp->first].flags & TSIM_PGF_READONLY)))
+			ok = false; /* a gap before it, or no write permission */
+		cur = hi;
 	}
 	if (!touched)
 		return 0;
-	if (!all)
-		return -1;
-	/* mappings are sorted and disjoint: check they cover the range gaplessly */
-	for (uintptr_t cur = a; cur < end;) {
-		bool found = false;
-
-		for (size_t i = 0; i < p->nmaps && !found; i++) {
-			const struct tsim_mapping *mp = &p->maps[i];
-
-			if (cur >= mp->addr && cur - mp->addr < mp->npages * TSIM_PAGE) {
-				cur = mp->addr + mp->npages * TSIM_PAGE;
-				found = true;
-			}
-		}
-		if (!found)
-			return -1;
-	}
-	return 1;
+	return ok && cur >= end ? 1 : -1;
 }
 
 /* Is [a, a+len) inside one device mapping (a mapped tee shm) allowing the access? */

@@ -38,6 +38,30 @@ START_TEST(test_mapped_roundtrip)
 }
 END_TEST
 
+START_TEST(test_adjacent_mappings_and_gap)
+{
+	struct teesim_process *p = proc();
+	const size_t sz = 2 * 4096;
+	unsigned char *a = teesim_process_mmap(p, sz, TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+	unsigned char *b = teesim_process_mmap(p, sz, TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+	unsigned char *c = teesim_process_mmap(p, sz, TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+	unsigned char buf[3 * 2 * 4096];
+
+	/* a fresh guest hands out pages in order: the three are adjacent */
+	ck_assert_ptr_eq(b, a + sz);
+	ck_assert_ptr_eq(c, b + sz);
+	memset(buf, 0x3c, sizeof(buf));
+	/* one copy across all three mappings */
+	ck_assert_int_eq(tsim_copy_to_user(p, (uintptr_t) a + 100, buf, 3 * sz - 200), 0);
+	ck_assert_uint_eq(c[sz - 101], 0x3c);
+	/* with the middle one gone, the same range has a gap: nothing copied */
+	ck_assert_int_eq(teesim_process_munmap(p, b, sz), 0);
+	th_assert_err(tsim_copy_from_user(p, buf, (uintptr_t) a + 100, 3 * sz - 200), -EFAULT);
+	th_assert_err(tsim_copy_to_user(p, (uintptr_t) a + 100, buf, 3 * sz - 200), -EFAULT);
+	teesim_process_free(p);
+}
+END_TEST
+
 START_TEST(test_readonly_mapping)
 {
 	struct teesim_process *p = proc();
@@ -142,6 +166,7 @@ int main(void)
 	TCase *tc = th_tcase(s, "uaccess");
 
 	tcase_add_test(tc, test_mapped_roundtrip);
+	tcase_add_test(tc, test_adjacent_mappings_and_gap);
 	tcase_add_test(tc, test_readonly_mapping);
 	tcase_add_test(tc, test_other_process_memory);
 	tcase_add_test(tc, test_host_memory);
