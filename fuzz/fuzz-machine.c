@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <teesim/teesim.h>
+#include "fuzz-heap.h"
 
 #define MAX_MAPS  8
 #define MAX_PINS  512
@@ -75,6 +76,17 @@ static void fail(const char *what)
 {
 	fprintf(stderr, "fuzz-machine: invariant broken: %s\n", what);
 	abort();
+}
+
+/* The invariant checker (teesim/check.h): a finding is printed and aborts. */
+static void run_checker(struct teesim_machine *m, unsigned flags, const char *when)
+{
+	struct teesim_check_report rep;
+
+	if (teesim_check_machine(m, flags, &rep)) {
+		fputs(rep.text, stderr);
+		fail(when);
+	}
 }
 
 static void check_counters(struct run *r)
@@ -287,6 +299,16 @@ static void op_mmap(struct run *r, struct input *in)
 		memset(r->maps[slot].addr, a, 16);
 }
 
+/* libFuzzer calls this once, before the first input */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void) argc;
+	(void) argv;
+	fuzz_keep_heap();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};
@@ -392,6 +414,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (st.violations != r.violations)
 			fail("violation count differs at the end");
 	}
+	run_checker(r.m, TEESIM_CHECK_IDLE | TEESIM_CHECK_EMPTY, "invariant checker at the end");
 	teesim_machine_free(r.m);
 	free(r.host);
 	return 0;

@@ -24,6 +24,7 @@
  * anything else.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include <teesim/teesim.h>
 
 #include "optee/pagelist.h"
+#include "fuzz-heap.h"
 
 #define PAGE	  TEESIM_PAGE_SIZE
 #define MAX_N	  1100
@@ -62,16 +64,28 @@ struct run {
 	teesim_pa_t arg_pa;
 	struct teesim_optee_msg_arg *arg;
 	size_t n;
+	long got_n;
+	/* from here on not zeroed per input: only the first n entries are used */
 	uint64_t ipas[MAX_N]; /* data pages in list order (IPAs) */
 	teesim_pa_t pas[MAX_N];
 	teesim_pa_t got[MAX_N]; /* what the TA saw */
-	long got_n;
 };
 
 static void fail(const char *what)
 {
 	fprintf(stderr, "fuzz-pagelist: invariant broken: %s\n", what);
 	abort();
+}
+
+/* The invariant checker (teesim/check.h): a finding is printed and aborts. */
+static void run_checker(struct teesim_machine *m, unsigned flags, const char *when)
+{
+	struct teesim_check_report rep;
+
+	if (teesim_check_machine(m, flags, &rep)) {
+		fputs(rep.text, stderr);
+		fail(when);
+	}
 }
 
 static int access_hook(void *ctx, const struct teesim_access *a)
@@ -175,6 +189,16 @@ static void check_layout(const struct optee_pages_list *pl, size_t n, size_t off
 	}
 }
 
+/* libFuzzer calls this once, before the first input */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void) argc;
+	(void) argv;
+	fuzz_keep_heap();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint16_t counts[] = {1,   2,    3,	   7,	 510,  511,  512,
@@ -186,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct teesim_sw_shm_info info;
 	struct teesim_machine_stats ms;
 	struct teesim_sw_stats st;
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r = malloc(sizeof(*r));
 	uint8_t flags = next(&in), cnt = next(&in);
 	size_t offset = next(&in);
 	uint8_t tail;
@@ -196,6 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!r)
 		abort();
+	memset(r, 0, offsetof(struct run, ipas));
 	offset = (offset << 8 | next(&in)) & (PAGE - 1);
 	tail = next(&in);
 	if (cnt < 0xe0) {
@@ -406,6 +431,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	teesim_sw_stats(r->sw, &st);
 	if (st.sessions || st.shm_objects || st.threads_busy || st.rpc_shm_objects)
 		fail("secure world not empty at the end");
+	run_checker(r->m, TEESIM_CHECK_IDLE, "invariant checker before the secure world is freed");
 	teesim_machine_set_access_hook(r->m, NULL, NULL);
 	teesim_sw_free(r->sw);
 	if (optee_free_pages_list(&pl) || teesim_kmem_free(r->g, r->data_ipa, r->n) ||
@@ -414,6 +440,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	teesim_machine_stats(r->m, &ms);
 	if (ms.kernel_pages || ms.secure_pages || ms.violations)
 		fail("machine not clean at the end");
+	run_checker(r->m, TEESIM_CHECK_IDLE | TEESIM_CHECK_EMPTY, "invariant checker at the end");
 	teesim_machine_free(r->m);
 	free(r);
 	return 0;

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <teesim/teesim.h>
+#include "fuzz-heap.h"
 
 #define PAGE	       TEESIM_PAGE_SIZE
 #define RAM_PAGES      32
@@ -134,6 +135,17 @@ static void fail(const char *what)
 {
 	fprintf(stderr, "fuzz-secure-world: invariant broken: %s\n", what);
 	abort();
+}
+
+/* The invariant checker (teesim/check.h): a finding is printed and aborts. */
+static void run_checker(struct teesim_machine *m, unsigned flags, const char *when)
+{
+	struct teesim_check_report rep;
+
+	if (teesim_check_machine(m, flags, &rep)) {
+		fputs(rep.text, stderr);
+		fail(when);
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -287,18 +299,21 @@ static teesim_pa_t build_list(struct run *r, struct input *in, unsigned first, s
 
 		note_write(r, r->arena_pa[(first + l) % ARENA]);
 
-		for (size_t s = 0; s < 511; s++) {
-			size_t i = l * 511 + s;
-			uint64_t e;
+		/* the entries this list page holds, then zeros: one comparison per
+		 * entry, since each costs a callback in the coverage build */
+		size_t used = n > l * 511 ? n - l * 511 : 0;
 
-			if (i >= n)
-				e = 0;
-			else if (hostile && in->n && (next(in) & 3) == 0)
-				e = gen_addr(r, in);
+		if (used > 511)
+			used = 511;
+		for (size_t s = 0; s < used; s++) {
+			size_t i = l * 511 + s;
+
+			if (hostile && in->n && (next(in) & 3) == 0)
+				lp[s] = gen_addr(r, in);
 			else
-				e = r->arena_pa[(i * stride + first) % ARENA];
-			lp[s] = e;
+				lp[s] = r->arena_pa[(i * stride + first) % ARENA];
 		}
+		memset(lp + used, 0, (511 - used) * sizeof(*lp));
 		lp[511] = l + 1 < lists ? r->arena_pa[(first + l + 1) % ARENA]
 			  : hostile && in->n && (next(in) & 7) == 0 ? gen_addr(r, in)
 								    : 0;
@@ -972,6 +987,16 @@ static void setup(struct run *r, struct input *in)
 	r->trace = getenv("FUZZ_SW_TRACE") != NULL;
 }
 
+/* libFuzzer calls this once, before the first input */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void) argc;
+	(void) argv;
+	fuzz_keep_heap();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};
@@ -1041,6 +1066,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("threads busy after every call ended");
 		if (st.cached_rpc_args)
 			fail("RPC arguments cached after DISABLE_SHM_CACHE drained them");
+		run_checker(r.m, TEESIM_CHECK_IDLE, "invariant checker after the clean-up");
 	}
 	teesim_sw_free(r.sw);
 	teesim_machine_set_access_hook(r.m, NULL, NULL);
@@ -1061,6 +1087,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	teesim_machine_stats(r.m, &ms);
 	if (ms.kernel_pages || ms.pins || ms.secure_pages)
 		fail("machine not clean at the end");
+	run_checker(r.m, TEESIM_CHECK_IDLE | TEESIM_CHECK_EMPTY, "invariant checker at the end");
 	teesim_machine_free(r.m);
 	return 0;
 }

@@ -23,7 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <teesim/check.h>
+
+#ifndef FUZZ_UAPI_BACKEND
 #include "testdrv.h"
+#endif
+#include "uapi-prog.h"
+#include "fuzz-heap.h"
 
 #define NPROC	   2
 #define NFD	   12
@@ -85,25 +91,31 @@ struct proc {
 
 struct run {
 	struct teesim_machine *m;
+#ifdef FUZZ_UAPI_BACKEND
+	struct uapi_backend *be; /* the driver below the core, of the including target */
+#else
 	struct testdrv *td;
+#endif
 	struct proc pr[NPROC];
 	unsigned nfds, nmaps;
 };
 
 static void fail(const char *what)
 {
-	fprintf(stderr, "fuzz-uapi: invariant broken: %s\n", what);
+	fprintf(stderr, "%s: invariant broken: %s\n", FUZZ_UAPI_NAME, what);
 	abort();
 }
 
 static void check_counts(struct run *r)
 {
 	struct teesim_tee_stats st;
+	uint64_t xfds = 0, xmaps = 0;
 
+	uapi_extra(r, &xfds, &xmaps);
 	teesim_tee_stats(r->m, &st);
-	if (st.files != r->nfds)
+	if (st.files != r->nfds + xfds)
 		fail("open fd count differs from the fds the program holds");
-	if (st.mappings != r->nmaps)
+	if (st.mappings != r->nmaps + xmaps)
 		fail("mapping count differs from the mappings the program holds");
 }
 
@@ -215,7 +227,7 @@ static int buf_ioctl(struct run *r, struct proc *pr, int fd, unsigned long req, 
 	if (req == TEE_IOC_OPEN_SESSION) {
 		struct tee_ioctl_open_session_arg *o = (void *) a;
 
-		o->uuid[0] = next(in);
+		uapi_uuid(r, in, o->uuid);
 		o->clnt_login = next(in) & 0x80 ? next32(in) : next(in) % 8;
 		o->cancel_id = next(in);
 		o->num_params = n;
@@ -337,16 +349,7 @@ static void op_ioctl(struct run *r, struct proc *pr, struct input *in, uint8_t k
 	}
 	case 7: {
 		/* the driver posts a request, the supplicant takes it and answers */
-		struct tee_param p[2];
-		uint32_t n = next(in) % 3;
-
-		memset(p, 0, sizeof(p));
-		for (uint32_t i = 0; i < n; i++) {
-			p[i].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT + next(in) % 3;
-			p[i].u.value.a = next(in);
-		}
-		if (next(in) & 1)
-			testdrv_supp_post(r->td, next(in), p, n);
+		uapi_supp_post(r, in);
 		buf_ioctl(r, pr, fd, TEE_IOC_SUPPL_RECV, in);
 		break;
 	}
@@ -468,6 +471,126 @@ static void proc_exit(struct run *r, struct proc *pr)
 	pr->p = NULL;
 }
 
+/* The program: up to 200 steps over the processes, counts checked after each. */
+static void uapi_run_program(struct run *r, struct input *in)
+{
+	static const char *const paths[] = {"/dev/tee0", "/dev/teepriv0",  "/dev/tee1",
+					    "/dev/tee",	 "/dev/teepriv15", "tee0"};
+
+	for (int steps = 0; in->n && steps < 200; steps++) {
+		uint8_t op = next(in);
+		struct proc *pr = &r->pr[op >> 7];
+
+		uapi_step(r);
+		switch (op % 8) {
+		case 0: {
+			const char *path = paths[next(in) % 6];
+			int fd = teesim_open(pr->p, path, (int) next(in));
+
+			keep_fd(r, pr, fd);
+			break;
+		}
+		case 1:
+			op_close(r, pr, in);
+			break;
+		case 2:
+		case 3:
+		case 4:
+			op_ioctl(r, pr, in, next(in) % 10);
+			break;
+		case 5:
+		case 6:
+			op_mmap(r, pr, in);
+			break;
+		default:
+			if ((op & 0x70) == 0x70) {
+				/* the process exits with everything open, and a new one starts */
+				proc_exit(r, pr);
+				if (proc_init(r, pr))
+					fail("process setup failed");
+			} else {
+				/* the driver changes its scripted answers */
+				uapi_script(r, in);
+			}
+			break;
+		}
+		check_counts(r);
+	}
+}
+
+static void uapi_close_all(struct run *r)
+{
+	/* unmap and close everything, then the processes exit */
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *pr = &r->pr[i];
+
+		for (int k = 0; k < NMAP; k++)
+			if (pr->maps[k].addr) {
+				if (teesim_munmap(pr->p, pr->maps[k].addr, pr->maps[k].len))
+					fail("final munmap failed");
+				pr->maps[k].addr = NULL;
+				r->nmaps--;
+			}
+		for (int k = 0; k < NFD; k++)
+			if (pr->fds[k] >= 0) {
+				if (teesim_close(pr->p, pr->fds[k]))
+					fail("final close failed");
+				pr->fds[k] = -1;
+				r->nfds--;
+			}
+	}
+}
+
+#ifndef FUZZ_UAPI_BACKEND
+/* ---- the test driver below the core ---- */
+
+static void uapi_supp_post(struct run *r, struct input *in)
+{
+	struct tee_param p[2];
+	uint32_t n = next(in) % 3;
+
+	memset(p, 0, sizeof(p));
+	for (uint32_t i = 0; i < n; i++) {
+		p[i].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT + next(in) % 3;
+		p[i].u.value.a = next(in);
+	}
+	if (next(in) & 1)
+		testdrv_supp_post(r->td, next(in), p, n);
+}
+
+static void uapi_script(struct run *r, struct input *in)
+{
+	r->td->ret = next(in) & 1 ? 0 : next32(in);
+	r->td->memref_out_size = (int8_t) next(in) * 64;
+}
+
+static void uapi_uuid(struct run *r, struct input *in, uint8_t uuid[16])
+{
+	(void) r;
+	uuid[0] = next(in);
+}
+
+static void uapi_step(struct run *r)
+{
+	(void) r;
+}
+
+static void uapi_extra(struct run *r, uint64_t *fds, uint64_t *maps)
+{
+	(void) r;
+	*fds = *maps = 0;
+}
+
+/* libFuzzer calls this once, before the first input */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void) argc;
+	(void) argv;
+	fuzz_keep_heap();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};
@@ -475,10 +598,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct testdrv_cfg tc;
 	struct teesim_tee_stats st;
 	struct teesim_machine_stats ms;
+	struct teesim_check_report rep;
 	struct run r;
 	uint8_t conf = next(&in);
-	static const char *const paths[] = {"/dev/tee0", "/dev/teepriv0",  "/dev/tee1",
-					    "/dev/tee",	 "/dev/teepriv15", "tee0"};
 
 	memset(&r, 0, sizeof(r));
 	teesim_machine_cfg_default(&mc);
@@ -503,65 +625,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (proc_init(&r, &r.pr[i]))
 			fail("process setup failed");
 
-	for (int steps = 0; in.n && steps < 200; steps++) {
-		uint8_t op = next(&in);
-		struct proc *pr = &r.pr[op >> 7];
-
-		switch (op % 8) {
-		case 0: {
-			const char *path = paths[next(&in) % 6];
-			int fd = teesim_open(pr->p, path, (int) next(&in));
-
-			keep_fd(&r, pr, fd);
-			break;
-		}
-		case 1:
-			op_close(&r, pr, &in);
-			break;
-		case 2:
-		case 3:
-		case 4:
-			op_ioctl(&r, pr, &in, next(&in) % 10);
-			break;
-		case 5:
-		case 6:
-			op_mmap(&r, pr, &in);
-			break;
-		default:
-			if ((op & 0x70) == 0x70) {
-				/* the process exits with everything open, and a new one starts */
-				proc_exit(&r, pr);
-				if (proc_init(&r, pr))
-					fail("process setup failed");
-			} else {
-				/* the driver changes its scripted answers */
-				r.td->ret = next(&in) & 1 ? 0 : next32(&in);
-				r.td->memref_out_size = (int8_t) next(&in) * 64;
-			}
-			break;
-		}
-		check_counts(&r);
-	}
+	uapi_run_program(&r, &in);
 
 	/* unmap and close everything, then the processes exit */
-	for (int i = 0; i < NPROC; i++) {
-		struct proc *pr = &r.pr[i];
-
-		for (int k = 0; k < NMAP; k++)
-			if (pr->maps[k].addr) {
-				if (teesim_munmap(pr->p, pr->maps[k].addr, pr->maps[k].len))
-					fail("final munmap failed");
-				pr->maps[k].addr = NULL;
-				r.nmaps--;
-			}
-		for (int k = 0; k < NFD; k++)
-			if (pr->fds[k] >= 0) {
-				if (teesim_close(pr->p, pr->fds[k]))
-					fail("final close failed");
-				pr->fds[k] = -1;
-				r.nfds--;
-			}
-	}
+	uapi_close_all(&r);
 	teesim_tee_stats(r.m, &st);
 	if (st.contexts || st.shms || st.sessions || st.files || st.mappings || st.pinned_pages ||
 	    st.ids) {
@@ -575,9 +642,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (unsigned long long) st.ids);
 		fail("tee core not empty after closing every fd");
 	}
+	if (teesim_check_machine(r.m, TEESIM_CHECK_IDLE, &rep)) {
+		fprintf(stderr, "%s", rep.text);
+		fail("invariant checker after closing every fd");
+	}
 	for (int i = 0; i < NPROC; i++)
 		proc_exit(&r, &r.pr[i]);
 	testdrv_free(r.td);
+	if (teesim_check_machine(r.m, TEESIM_CHECK_IDLE | TEESIM_CHECK_EMPTY, &rep)) {
+		fprintf(stderr, "%s", rep.text);
+		fail("invariant checker after the driver was removed");
+	}
 	teesim_tee_stats(r.m, &st);
 	if (st.devices)
 		fail("devices left after the driver was removed");
@@ -595,3 +670,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	teesim_machine_free(r.m);
 	return 0;
 }
+#endif /* FUZZ_UAPI_BACKEND */

@@ -256,6 +256,138 @@ def supplicant_seeds():
     return s
 
 
+# ------------------------------------------------------------------ optee-uapi
+# fuzz-uapi's program against the whole stack; the configuration byte is
+# fuzz-optee-uapi.c's (bits 0-1 OP-TEE generation, 0x04 the v4.16 driver,
+# 0x08 no dynamic shm, 0x10 the program plays the supplicant, 0x20 one
+# secure thread, 0x40 no RPC_ARG, 0x80 no shm cache); the OPEN_SESSION UUID
+# byte picks a built-in TA (mem, rpc, wait, panic, load).
+TA_IDX_MEM, TA_IDX_RPC, TA_IDX_WAIT, TA_IDX_PANIC, TA_IDX_LOAD = range(5)
+
+
+def ou_open_sess(ta, params=()):
+    return u_ioctl(IO_OPEN, 0) + u_buf(len(params), bytes([ta, 0, 0, 0]), list(params))
+
+
+def ou_invoke(func, params=(), slot=0):
+    return u_ioctl(IO_INVOKE, 0) + u_buf(len(params), bytes([func, 0, slot, 0]), list(params))
+
+
+def ou_value(a=0, b=0, attr=1):
+    return bytes([attr]) + be32(a) + be32(b) + be32(0)
+
+
+def optee_uapi_seeds():
+    s = {}
+    reg = u_ioctl(IO_SHM_REGISTER, 0) + bytes([0, 4, 40]) + bytes([0])
+    s['mem-ta-registered-read-write'] = bytes([0x00]) + u_open() + reg + \
+        ou_open_sess(TA_IDX_MEM) + \
+        ou_invoke(1, [up_memref(4, 0, 32), ou_value(attr=2)]) + \
+        ou_invoke(2, [up_memref(5, 1, 16), ou_value(7)]) + u_ioctl(IO_CLOSE, 0) + bytes([0])
+    s['rpc-ta-time-suspend-shm-alloc'] = bytes([0x00]) + u_open() + \
+        ou_open_sess(TA_IDX_RPC) + ou_invoke(0, [ou_value(attr=2)]) + \
+        ou_invoke(1, [ou_value(attr=2), ou_value(3)]) + \
+        ou_invoke(5, [ou_value(attr=2), ou_value(1, 8000)]) + \
+        ou_invoke(5, [ou_value(attr=2), ou_value(0, 5000)]) + \
+        ou_invoke(3, [ou_value(attr=2), ou_value(9)]) + ou_invoke(2, [ou_value(attr=2), ou_value(9)])
+    s['load-ta-through-supplicant'] = bytes([0x00]) + u_open() + ou_open_sess(TA_IDX_LOAD) + \
+        ou_invoke(0)
+    s['wait-ta-foreign-intr'] = bytes([0x20]) + u_open() + bytes([U_EXIT, 0]) + \
+        ou_open_sess(TA_IDX_WAIT) + ou_invoke(0, [ou_value(30)]) + \
+        u_ioctl(IO_CANCEL, 0) + bytes([0, 0])
+    # caught the checker counting only live sessions (a panicked TA's session stays, dead)
+    s['regress-panic-dead-session-checker'] = bytes([0x01]) + u_open() + ou_open_sess(TA_IDX_PANIC) + \
+        ou_invoke(1) + ou_invoke(0)
+    # v4.16 over the static pool: an SHM_ALLOC buffer, mapped, handed as TMEM
+    s['v416-pool-memref'] = bytes([0x06]) + u_open() + \
+        u_ioctl(IO_SHM_ALLOC, 0) + bytes([0, 1, 12]) + be32(0) + bytes([0]) + \
+        bytes([U_MMAP, 0, 1, 0, 0, 3, 0]) + ou_open_sess(TA_IDX_MEM) + \
+        ou_invoke(3, [up_memref(5, 0, 64), ou_value(0x5a)])
+    # caught the checker missing the page pool's registrations of supplicant buffers
+    s['regress-supplicant-pool-shm-registered'] = bytes([0x10]) + u_open(1) + \
+        u_ioctl(IO_SHM_ALLOC, 0) + bytes([0, 1, 12]) + be32(0) + bytes([0]) + \
+        u_ioctl(IO_VERSION, 0) + bytes([0])
+    # the program is the supplicant: its /dev/teepriv0 takes the LOAD_TA requests
+    s['program-as-supplicant'] = bytes([0x10]) + u_open(1) + u_open() + \
+        u_ioctl(IO_OPEN, 1) + u_buf(0, bytes([TA_IDX_LOAD, 0, 0, 0]), []) + bytes([1]) + \
+        u_buf(3, b'', [ou_value(attr=7), ou_value(attr=0), ou_value(attr=0)]) + \
+        u_buf(3, bytes([1]), [ou_value(1, attr=7), ou_value(attr=3), ou_value(attr=0)])
+    return s
+
+
+# ------------------------------------------------------------------ driver-rpc
+# The script's bytes come in the order the driver makes its SMCs; see
+# fuzz-driver-rpc.c. Probe of the later driver (RPC_ARG): UID, REVISION,
+# OS_REVISION, EXCHANGE_CAPABILITIES, DISABLE_SHM_CACHE; v4.16 with the shm
+# cache: UID, REVISION, OS_REVISION, EXCHANGE_CAPABILITIES, GET_SHM_CONFIG,
+# ENABLE_SHM_CACHE.
+DR_PROBE = bytes(5)
+DR_PROBE_V416 = bytes(6)
+DR_OPEN, DR_CLOSE, DR_ALLOC, DR_REG, DR_OPEN_SESS, DR_INVOKE, DR_CANCEL, DR_CLOSE_SESS = \
+    0, 1, 2, 3, 4, 5, 7, 8
+DR_END = 0xff  # the client stops; the rest answers the teardown (remove's DISABLE_SHM_CACHE)
+# build_cmd's command table indexes
+DC_TIME, DC_WQ, DC_SUSPEND, DC_SHM_ALLOC, DC_SHM_FREE, DC_LOAD_TA, DC_FS = range(7)
+
+
+def dr_call(*steps, start=0, end=0):
+    """One yielding call: the byte that lets a thread take it, the thread's
+    steps (each an RPC and what it needs), 0 to complete, the answer byte."""
+    return bytes([start]) + b''.join(steps) + bytes([0, end])
+
+
+def dr_cmd(idx, body=b'', hostile=0):
+    return bytes([4, idx]) + body + bytes([hostile])
+
+
+def dr_val(kind, a=0):
+    # a value param of gen_params: kind 1..3 (in, out, inout), a, b (4 bytes)
+    return bytes([kind, a]) + be32(0)
+
+
+def dr_invoke(sess=0, func=0, params=()):
+    return bytes([DR_INVOKE, 0, sess, func, 0, len(params)]) + b''.join(params)
+
+
+def driver_rpc_seeds():
+    s = {}
+    opened = DR_PROBE + bytes([DR_OPEN_SESS, 0, 0, 0, 0]) + dr_call()
+    s['session-invoke-time-close'] = bytes([0, 0]) + opened + \
+        dr_invoke(0, 1, [dr_val(2)]) + dr_call(dr_cmd(DC_TIME)) + \
+        bytes([DR_CLOSE_SESS, 0, 0]) + dr_call()
+    s['shm-alloc-kernel-freed'] = bytes([0, 0]) + opened + dr_invoke() + \
+        dr_call(dr_cmd(DC_SHM_ALLOC, bytes([0x22])), dr_cmd(DC_SUSPEND, bytes([5])))
+    # SHM_ALLOC of APPL memory through the supplicant, LOAD_TA into it, freed at the end
+    s['appl-alloc-load-ta'] = bytes([0, 0]) + opened + dr_invoke() + \
+        dr_call(dr_cmd(DC_SHM_ALLOC, bytes([0x23])),
+                dr_cmd(DC_LOAD_TA, bytes(16) + bytes([0x00, 0x00, 0x10])))
+    s['fs-over-appl-buffer'] = bytes([0, 0]) + opened + dr_invoke() + \
+        dr_call(dr_cmd(DC_SHM_ALLOC, bytes([0x21])),
+                dr_cmd(DC_FS, bytes([1, 0, 0, 0, 0x00, 0x00, 0x08, 0])))
+    s['wait-queue-wake-then-sleep'] = bytes([0, 0]) + opened + dr_invoke() + \
+        dr_call(dr_cmd(DC_WQ, bytes([1, 1])), dr_cmd(DC_WQ, bytes([0, 1])))
+    # ETHREAD_LIMIT with nothing else in flight: the call ends COMMUNICATION
+    s['ethread-limit-then-ok'] = bytes([0, 0]) + opened + dr_invoke() + bytes([0xff]) + \
+        dr_invoke() + dr_call(bytes([3]))
+    # v4.16: the RPC argument comes from RPC_ALLOC, is cached, and is handed
+    # back by DISABLE_SHM_CACHE at remove, after a cookie that names nothing
+    s['v416-rpc-alloc-cached'] = bytes([0x01, 0]) + DR_PROBE_V416 + \
+        bytes([DR_OPEN_SESS, 0, 0, 0, 0]) + dr_call(bytes([4]), dr_cmd(DC_TIME)) + \
+        bytes([DR_CLOSE, 0, 0]) + dr_call() + bytes([DR_END, 0xc1]) + bytes(8)
+    s['probe-garbage-shm-config'] = bytes([0x01, 0x02]) + bytes([0, 0, 0, 0, 2]) + \
+        be32(0x3fff0000) + be32(0x100000)
+    s['rpc-garbage-and-free-unknown'] = bytes([0, 0]) + opened + dr_invoke() + \
+        dr_call(bytes([6, 4]), bytes([2 | 0x10]) + be64(0x1234), bytes([1, 40]),
+                bytes([0x30]) + bytes([0x80, 0x80 | 0x40]), end=0xc9) + bytes([0x5a, 1]) + \
+        be64(7) + bytes([0])
+    # no RPC_ARG: an RPC_CMD whose cookie names an APPL buffer the supplicant
+    # registered (no kernel mapping) must be refused, not read at address 0
+    s['regress-rpc-cmd-in-registered-appl-shm'] = bytes([0x04, 0]) + bytes(6) + \
+        bytes([DR_OPEN_SESS, 0, 0, 0, 0]) + dr_call() + dr_invoke() + \
+        dr_call(bytes([4]), dr_cmd(DC_SHM_ALLOC, bytes([0x21])), bytes([0x14, 1, 0, 0]))
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(HERE, 'corpus', 'fuzz-' + target)
     os.makedirs(d, exist_ok=True)
@@ -269,3 +401,5 @@ if __name__ == '__main__':
     write('pagelist', pagelist_seeds())
     write('uapi', uapi_seeds())
     write('supplicant', supplicant_seeds())
+    write('driver-rpc', driver_rpc_seeds())
+    write('optee-uapi', optee_uapi_seeds())

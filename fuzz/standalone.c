@@ -87,7 +87,8 @@ static int run_dir(const char *dir, unsigned *count)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n) /* an empty directory leaves names NULL, which qsort must not get */
+		qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc) {
 			rc = run_file(names[i]);

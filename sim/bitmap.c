@@ -8,17 +8,18 @@
 
 #include "internal.h"
 
-int tsim_bitmap_init(struct tsim_bitmap *b, uint64_t nbits)
+int tsim_bitmap_init(struct tsim_bitmap *b, struct teesim_machine *m, uint64_t nbits)
 {
 	uint64_t nwords = (nbits + 63) / 64, nfull = (nwords + 63) / 64;
 
 	b->nbits = nbits;
 	b->rover = 0;
+	b->m = m;
 	b->words = b->full = NULL;
 	if (nwords > SIZE_MAX / sizeof(uint64_t))
 		return -1;
-	b->words = calloc(nwords ? (size_t) nwords : 1, sizeof(uint64_t));
-	b->full = calloc(nfull ? (size_t) nfull : 1, sizeof(uint64_t));
+	b->words = tsim_calloc(m, nwords ? (size_t) nwords : 1, sizeof(uint64_t));
+	b->full = b->words ? tsim_calloc(m, nfull ? (size_t) nfull : 1, sizeof(uint64_t)) : NULL;
 	if (!b->words || !b->full) {
 		tsim_bitmap_fini(b);
 		return -1;
@@ -28,8 +29,8 @@ int tsim_bitmap_init(struct tsim_bitmap *b, uint64_t nbits)
 
 void tsim_bitmap_fini(struct tsim_bitmap *b)
 {
-	free(b->words);
-	free(b->full);
+	tsim_free(b->m, b->words);
+	tsim_free(b->m, b->full);
 	b->words = b->full = NULL;
 }
 

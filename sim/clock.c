@@ -27,7 +27,7 @@ int teesim_clock_timer_add(struct teesim_machine *m, uint64_t deadline_ns, teesi
 	pthread_mutex_lock(&m->clock_lock);
 	if (m->ntimers == m->captimers) {
 		size_t cap = m->captimers ? m->captimers * 2 : 8;
-		struct tsim_timer *n = realloc(m->timers, cap * sizeof(*n));
+		struct tsim_timer *n = tsim_reallocarray(m, m->timers, cap, sizeof(*n));
 
 		if (!n) {
 			pthread_mutex_unlock(&m->clock_lock);
@@ -95,7 +95,7 @@ uint64_t teesim_clock_advance(struct teesim_machine *m, uint64_t ns)
 
 void tsim_clock_fini(struct teesim_machine *m)
 {
-	free(m->timers);
+	tsim_free(m, m->timers);
 	m->timers = NULL;
 	m->ntimers = m->captimers = 0;
 }

@@ -18,10 +18,13 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fiber.h"
 
 #ifndef __has_feature
@@ -82,6 +85,17 @@
 #define TSIM_FIBER_DEFAULT_STACK ((size_t) 64 * 1024)
 #endif
 
+/*
+ * A small stack (what a secure world made per fuzz input asks for) comes
+ * from the heap, which hands it back without a system call or a page fault:
+ * a canary below it stands for the guard page, checked whenever the fiber
+ * gives the CPU back and when it is freed. Bigger stacks (the default
+ * included) are mapped with a PROT_NONE guard page below.
+ */
+#define TSIM_FIBER_HEAP_STACK_MAX ((size_t) 32 * 1024)
+#define TSIM_FIBER_CANARY	  ((size_t) 64) /* bytes, a multiple of 8 */
+#define TSIM_FIBER_CANARY_WORD	  0xc5c5c5c5c5c5c5c5ull
+
 struct tsim_fiber {
 #if TSIM_FIBER_ASM
 	void *sp;	 /* the fiber's stack pointer while it is suspended */
@@ -94,8 +108,10 @@ struct tsim_fiber {
 	void *arg;
 	atomic_bool done;
 
-	void *map; /* guard page + stack */
+	struct teesim_machine *m; /* allocated the struct and the map */
+	void *map;		  /* guard page (heap: canary) + stack */
 	size_t map_len;
+	bool heap;	/* map is heap memory with a canary, not a mapping */
 	void *stack_lo; /* lowest usable byte of the stack */
 	size_t stack_len;
 
@@ -381,7 +397,34 @@ static void tsim_fiber_start(struct tsim_fiber *f)
 
 /* ---- API ---- */
 
-struct tsim_fiber *tsim_fiber_new(size_t stack_size, tsim_fiber_fn fn, void *arg)
+/* A heap stack's canary must be intact: anything else is a stack overflow,
+ * which a guard page would have stopped with a fault. */
+static void check_canary(const struct tsim_fiber *f)
+{
+	uint64_t w[TSIM_FIBER_CANARY / 8], diff = 0;
+
+	if (!f->heap)
+		return;
+	memcpy(w, f->map, sizeof(w));
+	for (size_t i = 0; i < TSIM_FIBER_CANARY / 8; i++)
+		diff |= w[i] ^ TSIM_FIBER_CANARY_WORD;
+	if (diff) {
+		fprintf(stderr, "teesim: fiber stack overflow (stack of %zu bytes at %p)\n",
+			f->stack_len, f->stack_lo);
+		abort();
+	}
+}
+
+static void release_stack(struct tsim_fiber *f)
+{
+	if (f->heap)
+		tsim_free(f->m, f->map);
+	else
+		tsim_munmap(f->m, f->map, f->map_len);
+}
+
+struct tsim_fiber *tsim_fiber_new(struct teesim_machine *m, size_t stack_size, tsim_fiber_fn fn,
+				  void *arg)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t page = pg > 0 ? (size_t) pg : 4096;
@@ -396,22 +439,33 @@ struct tsim_fiber *tsim_fiber_new(size_t stack_size, tsim_fiber_fn fn, void *arg
 		stack_size = TSIM_FIBER_DEFAULT_STACK;
 	len = (stack_size + page - 1) & ~(page - 1);
 
-	f = calloc(1, sizeof(*f));
+	f = tsim_calloc(m, 1, sizeof(*f));
 	if (!f) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	f->m = m;
 	f->fn = fn;
 	f->arg = arg;
 	atomic_init(&f->done, false);
-	f->map_len = len + page;
-	f->map = mmap(NULL, f->map_len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (f->map == MAP_FAILED)
-		goto err_free;
-	if (mprotect(f->map, page, PROT_NONE) != 0)
-		goto err_unmap;
-	f->stack_lo = (char *) f->map + page;
+	f->heap = len <= TSIM_FIBER_HEAP_STACK_MAX;
+	if (f->heap) {
+		f->map_len = len + TSIM_FIBER_CANARY;
+		f->map = tsim_malloc(m, f->map_len);
+		if (!f->map)
+			goto err_free;
+		memset(f->map, TSIM_FIBER_CANARY_WORD & 0xff, TSIM_FIBER_CANARY);
+		f->stack_lo = (char *) f->map + TSIM_FIBER_CANARY;
+	} else {
+		f->map_len = len + page;
+		f->map = tsim_mmap(m, f->map_len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_NORESERVE | MAP_STACK);
+		if (!f->map)
+			goto err_free;
+		if (mprotect(f->map, page, PROT_NONE) != 0)
+			goto err_unmap;
+		f->stack_lo = (char *) f->map + page;
+	}
 	f->stack_len = len;
 #if TSIM_FIBER_ASM
 	f->sp = initial_frame(f, (uintptr_t) f->stack_lo + len);
@@ -428,9 +482,9 @@ struct tsim_fiber *tsim_fiber_new(size_t stack_size, tsim_fiber_fn fn, void *arg
 	return f;
 
 err_unmap:
-	munmap(f->map, f->map_len);
+	release_stack(f);
 err_free:
-	free(f);
+	tsim_free(m, f);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -450,8 +504,9 @@ void tsim_fiber_free(struct tsim_fiber *f)
 	 * before the pages can come back from another mmap */
 	ASAN_UNPOISON_MEMORY_REGION(f->stack_lo, f->stack_len);
 #endif
-	munmap(f->map, f->map_len);
-	free(f);
+	check_canary(f);
+	release_stack(f);
+	tsim_free(f->m, f);
 }
 
 bool tsim_fiber_resume(struct tsim_fiber *f)
@@ -459,6 +514,7 @@ bool tsim_fiber_resume(struct tsim_fiber *f)
 	if (atomic_load_explicit(&f->done, memory_order_acquire))
 		return true;
 	switch_in(f);
+	check_canary(f);
 	return atomic_load_explicit(&f->done, memory_order_acquire);
 }
 

@@ -32,11 +32,17 @@ typedef void (*tsim_fiber_fn)(struct tsim_fiber *self, void *arg);
 /* The largest stack a fiber may ask for; anything above is a caller bug. */
 #define TSIM_FIBER_MAX_STACK ((size_t) 1 << 30)
 
+struct teesim_machine;
+
 /* A fiber that will run @fn(self, @arg) on a stack of @stack_size bytes
  * (0: a default of 64 KiB, more under ASan or TSan; rounded up to pages,
- * with a guard page below). NULL with errno EINVAL (no @fn, or a size above
- * 1 GiB) or ENOMEM. Nothing runs until the first resume. */
-struct tsim_fiber *tsim_fiber_new(size_t stack_size, tsim_fiber_fn fn, void *arg);
+ * with a guard page below; a stack of up to 32 KiB is heap memory with a
+ * canary below instead, checked at every yield and at free, which costs no
+ * system call), allocated on @m (NULL: the host, uncounted;
+ * sim/alloc.h). NULL with errno EINVAL (no @fn, or a size above 1 GiB) or
+ * ENOMEM. Nothing runs until the first resume. */
+struct tsim_fiber *tsim_fiber_new(struct teesim_machine *m, size_t stack_size, tsim_fiber_fn fn,
+				  void *arg);
 
 /* Free a fiber that has finished or was never resumed. Freeing a fiber
  * suspended in a yield abandons its stack without unwinding it: the owner

@@ -43,13 +43,13 @@ struct teesim_guest *tsim_guest_create(struct teesim_machine *m, uint64_t npages
 	base = find_slots(m, npages);
 	if (idx == TSIM_MAX_GUESTS || base == UINT64_MAX || !npages)
 		return NULL;
-	g = calloc(1, sizeof(*g));
+	g = tsim_calloc(m, 1, sizeof(*g));
 	if (!g)
 		return NULL;
-	g->pages = calloc((size_t) npages, sizeof(*g->pages));
+	g->pages = tsim_calloc(m, (size_t) npages, sizeof(*g->pages));
 	if (!g->pages)
 		goto fail_guest;
-	if (tsim_bitmap_init(&g->alloc, npages))
+	if (tsim_bitmap_init(&g->alloc, m, npages))
 		goto fail_pages;
 	g->m = m;
 	g->id = m->next_guest_id++;
@@ -61,9 +61,9 @@ struct teesim_guest *tsim_guest_create(struct teesim_machine *m, uint64_t npages
 	return g;
 
 fail_pages:
-	free(g->pages);
+	tsim_free(m, g->pages);
 fail_guest:
-	free(g);
+	tsim_free(m, g);
 	return NULL;
 }
 
@@ -80,8 +80,8 @@ void tsim_guest_destroy(struct teesim_guest *g)
 			m->guests[i] = NULL;
 	m->nguests_alive--;
 	tsim_bitmap_fini(&g->alloc);
-	free(g->pages);
-	free(g);
+	tsim_free(m, g->pages);
+	tsim_free(m, g);
 }
 
 struct teesim_guest *teesim_machine_guest(struct teesim_machine *m, unsigned id)
@@ -187,6 +187,16 @@ void *teesim_guest_ipa_host(struct teesim_guest *g, teesim_ipa_t ipa)
 
 	if (idx == UINT64_MAX)
 		return NULL;
+	if (g->m->ram.fill) {
+		/* the rest of a kernel allocation is reachable through this pointer
+		 * too: zero its first use now if it was handed out with no pointer */
+		pthread_mutex_lock(&g->m->lock);
+		for (uint64_t i = idx; i + 1 < g->npages && g->pages[i].state == TSIM_PG_KERNEL &&
+				       g->pages[i + 1].state == TSIM_PG_KERNEL;
+		     i++)
+			tsim_page_backing(g, i + 1);
+		pthread_mutex_unlock(&g->m->lock);
+	}
 	return tsim_page_backing(g, idx) + (ipa & TSIM_PAGE_MASK);
 }
 
@@ -194,6 +204,7 @@ int teesim_kmem_alloc(struct teesim_guest *g, size_t npages, unsigned flags, tee
 		      void **host)
 {
 	struct teesim_machine *m = g->m;
+	bool zero = flags & TEESIM_KMEM_ZERO, poison = m->cfg.poison && !zero;
 	uint64_t first;
 	unsigned char *p;
 
@@ -201,14 +212,28 @@ int teesim_kmem_alloc(struct teesim_guest *g, size_t npages, unsigned flags, tee
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	first = tsim_bitmap_alloc(&g->alloc, npages);
-	if (first != UINT64_MAX)
-		for (uint64_t i = first; i < first + npages; i++)
+	if (first != UINT64_MAX) {
+		for (uint64_t i = first; i < first + npages; i++) {
+			/* a page never used holds no old bytes: poison it, so that
+			 * reading it before writing it shows; a used one was
+			 * poisoned when it was freed */
+			bool fresh = !(g->pages[i].flags & TSIM_PGF_USED);
+
 			tsim_page_take(g, i, TSIM_PG_KERNEL, 0);
+			/* tsim_page_backing() zeroes a heap frame's first use; a
+			 * page nobody can reach yet (no host pointer) is left to
+			 * the accessors that reach it later */
+			if (poison && fresh)
+				memset(tsim_page_backing(g, i), TEESIM_POISON_FRESH, TSIM_PAGE);
+			else if (host || zero)
+				tsim_page_backing(g, i);
+		}
+	}
 	pthread_mutex_unlock(&m->lock);
 	if (first == UINT64_MAX)
 		return -ENOMEM;
 	p = tsim_page_backing(g, first);
-	if (flags & TEESIM_KMEM_ZERO)
+	if (zero)
 		memset(p, 0, npages * TSIM_PAGE);
 	if (ipa)
 		*ipa = g->ipa_base + first * TSIM_PAGE;
@@ -239,8 +264,7 @@ int teesim_kmem_free(struct teesim_guest *g, teesim_ipa_t ipa, size_t npages)
 		err = -EINVAL;
 	}
 	if (!err)
-		for (uint64_t i = first; i < first + npages; i++)
-			tsim_page_release(g, i);
+		tsim_pages_release(g, first, npages);
 	pthread_mutex_unlock(&m->lock);
 	return err;
 }

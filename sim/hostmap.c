@@ -47,14 +47,14 @@ static struct tsim_hostmap_leaf *leaf_of(struct tsim_hostmap *h, uintptr_t host,
 		void **next;
 
 		if (!*np) {
-			if (!create || !(*np = calloc(1, sizeof(**np))))
+			if (!create || !(*np = tsim_calloc(h->m, 1, sizeof(**np))))
 				return NULL;
 		}
 		next = &(*np)->child[slot(leafkey, level)];
 		if (level == LEVELS - 1) {
 			if (!*next) {
-				if (!create ||
-				    !(*next = calloc(1, sizeof(struct tsim_hostmap_leaf))))
+				if (!create || !(*next = tsim_calloc(
+						     h->m, 1, sizeof(struct tsim_hostmap_leaf))))
 					return NULL;
 				(*np)->used++;
 			}
@@ -63,7 +63,8 @@ static struct tsim_hostmap_leaf *leaf_of(struct tsim_hostmap *h, uintptr_t host,
 			return *next;
 		}
 		if (!*next) {
-			if (!create || !(*next = calloc(1, sizeof(struct tsim_hostmap_node))))
+			if (!create ||
+			    !(*next = tsim_calloc(h->m, 1, sizeof(struct tsim_hostmap_node))))
 				return NULL;
 			(*np)->used++;
 		}
@@ -125,7 +126,7 @@ static bool prune(struct tsim_hostmap *h, void **np, int level)
 		if (n->used)
 			return false;
 	}
-	free(*np);
+	tsim_free(h->m, *np);
 	*np = NULL;
 	return true;
 }
@@ -147,7 +148,7 @@ void tsim_hostmap_remove(struct tsim_hostmap *h, uintptr_t host)
 	l->used--;
 }
 
-static void free_tree(void *np, int level)
+static void free_tree(struct teesim_machine *m, void *np, int level)
 {
 	if (!np)
 		return;
@@ -155,13 +156,13 @@ static void free_tree(void *np, int level)
 		struct tsim_hostmap_node *n = np;
 
 		for (unsigned i = 0; i < FANOUT; i++)
-			free_tree(n->child[i], level + 1);
+			free_tree(m, n->child[i], level + 1);
 	}
-	free(np);
+	tsim_free(m, np);
 }
 
 void tsim_hostmap_fini(struct tsim_hostmap *h)
 {
-	free_tree(h->root, 0);
+	free_tree(h->m, h->root, 0);
 	*h = (struct tsim_hostmap){0};
 }

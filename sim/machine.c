@@ -73,22 +73,50 @@ static int cfg_check(const struct teesim_machine_cfg *c)
 	return 0;
 }
 
-static void *reserve(size_t size)
+/* Host memory of a region: heap memory for a small one (a machine made per
+ * fuzz input gets it back without a system call or a page fault; its frames
+ * are zeroed on first use), else an mmap reservation that costs nothing
+ * until touched and reads as zero. */
+static void *reserve(struct teesim_machine *m, struct tsim_region *r)
 {
-	void *p;
-
-	if (!size)
+	if (!r->backing_size)
 		return NULL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (r->heap) {
+		/* page aligned, as every host pointer of a frame must be */
+		r->heap_block = tsim_malloc(m, r->backing_size + TSIM_PAGE - 1);
+		if (!r->heap_block)
+			return NULL;
+		return (void *) (((uintptr_t) r->heap_block + (uintptr_t) TSIM_PAGE_MASK) &
+				 ~(uintptr_t) TSIM_PAGE_MASK);
+	}
+	return tsim_mmap(m, r->backing_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE);
 }
 
-static void unreserve(void *p, size_t size)
+static void unreserve(struct teesim_machine *m, const struct tsim_region *r, void *p)
 {
-	if (p)
-		munmap(p, size);
+	if (r->heap)
+		tsim_free(m, r->heap_block);
+	else
+		tsim_munmap(m, p, r->backing_size);
 }
+
+/* Regions up to this size are heap memory; the carve-out's bound is lower
+ * since handing out its host pointer zeroes all of it at once. Not under
+ * ASan, whose allocator maps a block this big afresh (quarantine) and writes
+ * its whole shadow at every malloc and free: an mmap is cheaper there (and
+ * measured so, even for a 128 KiB RAM). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TSIM_HEAP_BACKING 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TSIM_HEAP_BACKING 0
+#endif
+#endif
+#ifndef TSIM_HEAP_BACKING
+#define TSIM_HEAP_BACKING 1
+#endif
+#define TSIM_HEAP_REGION_MAX	 ((uint64_t) 8 << 20)
+#define TSIM_HEAP_STATIC_SHM_MAX ((uint64_t) 256 << 10)
 
 static void region_init(struct tsim_region *r, uint64_t base, uint64_t size,
 			enum teesim_mem_kind kind)
@@ -98,6 +126,50 @@ static void region_init(struct tsim_region *r, uint64_t base, uint64_t size,
 	r->kind = size ? kind : TEESIM_MEM_NONE;
 	r->backing = NULL;
 	r->backing_size = (size_t) size;
+	r->heap = TSIM_HEAP_BACKING && size &&
+		  size <= (kind == TEESIM_MEM_STATIC_SHM ? TSIM_HEAP_STATIC_SHM_MAX
+							 : TSIM_HEAP_REGION_MAX);
+	r->fill = NULL;
+	r->heap_block = NULL;
+}
+
+/* One fill array for the heap regions, every frame TSIM_FILL_NONE. */
+static int fills_init(struct teesim_machine *m)
+{
+	struct tsim_region *rs[] = {&m->ram, &m->secure, &m->shm};
+	size_t n = 0;
+
+	for (unsigned i = 0; i < 3; i++)
+		if (rs[i]->heap)
+			n += (size_t) (rs[i]->size / TSIM_PAGE);
+	if (!n)
+		return 0;
+	m->fills = tsim_calloc(m, n, sizeof(*m->fills));
+	if (!m->fills)
+		return -ENOMEM;
+	n = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		if (rs[i]->heap) {
+			rs[i]->fill = m->fills + n;
+			n += (size_t) (rs[i]->size / TSIM_PAGE);
+		}
+	}
+	return 0;
+}
+
+void tsim_frame_fill_slow(const struct tsim_region *r, unsigned char *base, uint64_t i)
+{
+	uint8_t st = TSIM_FILL_NONE;
+
+	if (atomic_compare_exchange_strong_explicit(&r->fill[i], &st, TSIM_FILL_BUSY,
+						    memory_order_acquire, memory_order_acquire)) {
+		memset(base + i * TSIM_PAGE, 0, TSIM_PAGE);
+		atomic_store_explicit(&r->fill[i], TSIM_FILL_DONE, memory_order_release);
+		return;
+	}
+	/* another host thread is zeroing it (one page): wait for it */
+	while (atomic_load_explicit(&r->fill[i], memory_order_acquire) != TSIM_FILL_DONE)
+		;
 }
 
 struct teesim_machine *teesim_machine_new(const struct teesim_machine_cfg *cfg)
@@ -115,37 +187,42 @@ struct teesim_machine *teesim_machine_new(const struct teesim_machine_cfg *cfg)
 		errno = -err;
 		return NULL;
 	}
-	m = calloc(1, sizeof(*m));
+	m = tsim_alloc_machine(cfg);
 	if (!m)
 		goto fail_nomem;
 	m->cfg = *cfg;
+	m->hostmap.m = m;
 	if (pthread_mutex_init(&m->lock, NULL))
 		goto fail_free;
 	if (pthread_mutex_init(&m->clock_lock, NULL))
 		goto fail_lock;
+	if (pthread_mutex_init(&m->check_lock, NULL))
+		goto fail_clock_lock;
 	region_init(&m->ram, cfg->ram_base, cfg->ram_size, TEESIM_MEM_RAM);
 	region_init(&m->secure, cfg->secure_base, cfg->secure_size, TEESIM_MEM_SECURE);
 	region_init(&m->shm, cfg->static_shm_base, cfg->static_shm_size, TEESIM_MEM_STATIC_SHM);
 	m->ram_frames = cfg->ram_size / TSIM_PAGE;
 	tsim_perm_init(&m->perm, m->ram_frames, cfg->seed, cfg->remap == TEESIM_REMAP_SHUFFLE);
 
-	m->ram_backing = reserve(m->ram.backing_size);
+	m->ram_backing = reserve(m, &m->ram);
 	if (!m->ram_backing)
 		goto fail_clock;
 	if (m->secure.size) {
-		m->secure.backing = reserve(m->secure.backing_size);
+		m->secure.backing = reserve(m, &m->secure);
 		if (!m->secure.backing)
 			goto fail_ram;
 	}
 	if (m->shm.size) {
-		m->shm.backing = reserve(m->shm.backing_size);
+		m->shm.backing = reserve(m, &m->shm);
 		if (!m->shm.backing)
 			goto fail_secure;
 	}
-	m->slot_host = calloc((size_t) m->ram_frames, sizeof(*m->slot_host));
-	if (!m->slot_host)
+	if (fills_init(m))
 		goto fail_shm;
-	if (tsim_bitmap_init(&m->secure_alloc, m->secure.size / TSIM_PAGE))
+	m->slot_host = tsim_calloc(m, (size_t) m->ram_frames, sizeof(*m->slot_host));
+	if (!m->slot_host)
+		goto fail_fills;
+	if (tsim_bitmap_init(&m->secure_alloc, m, m->secure.size / TSIM_PAGE))
 		goto fail_slot_host;
 	m->next_pid = 1;
 	m->next_timer_id = 1;
@@ -156,19 +233,24 @@ struct teesim_machine *teesim_machine_new(const struct teesim_machine_cfg *cfg)
 fail_secure_alloc:
 	tsim_bitmap_fini(&m->secure_alloc);
 fail_slot_host:
-	free(m->slot_host);
+	tsim_free(m, m->slot_host);
+fail_fills:
+	tsim_free(m, m->fills);
 fail_shm:
-	unreserve(m->shm.backing, m->shm.backing_size);
+	unreserve(m, &m->shm, m->shm.backing);
 fail_secure:
-	unreserve(m->secure.backing, m->secure.backing_size);
+	unreserve(m, &m->secure, m->secure.backing);
 fail_ram:
-	unreserve(m->ram_backing, m->ram.backing_size);
+	unreserve(m, &m->ram, m->ram_backing);
 fail_clock:
+	pthread_mutex_destroy(&m->check_lock);
+fail_clock_lock:
 	pthread_mutex_destroy(&m->clock_lock);
 fail_lock:
 	pthread_mutex_destroy(&m->lock);
 fail_free:
-	free(m);
+	tsim_alloc_fini(m);
+	tsim_free(NULL, m); /* its allocator is gone */
 fail_nomem:
 	errno = ENOMEM;
 	return NULL;
@@ -187,15 +269,18 @@ void teesim_machine_free(struct teesim_machine *m)
 	tsim_hostmap_fini(&m->hostmap);
 	tsim_clock_fini(m);
 	tsim_bitmap_fini(&m->secure_alloc);
-	free(m->slot_host);
-	unreserve(m->shm.backing, m->shm.backing_size);
-	unreserve(m->secure.backing, m->secure.backing_size);
-	unreserve(m->ram_backing, m->ram.backing_size);
-	free(m->viol);
-	free(m->log);
+	tsim_free(m, m->slot_host);
+	tsim_free(m, m->fills);
+	unreserve(m, &m->shm, m->shm.backing);
+	unreserve(m, &m->secure, m->secure.backing);
+	unreserve(m, &m->ram, m->ram_backing);
+	tsim_free(m, m->viol);
+	tsim_free(m, m->log);
+	pthread_mutex_destroy(&m->check_lock);
 	pthread_mutex_destroy(&m->clock_lock);
 	pthread_mutex_destroy(&m->lock);
-	free(m);
+	tsim_alloc_fini(m);
+	tsim_free(NULL, m); /* its allocator is gone */
 }
 
 const struct teesim_machine_cfg *teesim_machine_cfg(const struct teesim_machine *m)
@@ -249,8 +334,12 @@ int teesim_machine_static_shm(struct teesim_machine *m, teesim_pa_t *pa, uint64_
 		*pa = m->shm.base;
 	if (size)
 		*size = m->shm.size;
-	if (host)
+	if (host) {
+		/* the holder may touch any of it from now on */
+		for (uint64_t i = 0; i < m->shm.size / TSIM_PAGE; i++)
+			tsim_frame_fill(&m->shm, m->shm.backing, i);
 		*host = m->shm.backing;
+	}
 	return 0;
 }
 
@@ -278,7 +367,10 @@ unsigned char *tsim_page_backing(const struct teesim_guest *g, uint64_t idx)
 	uint64_t slot = g->slot_base + idx;
 	uintptr_t h = atomic_load_explicit(&m->slot_host[slot], memory_order_acquire);
 
-	return h ? (unsigned char *) h : m->ram_backing + slot * TSIM_PAGE;
+	if (h)
+		return (unsigned char *) h;
+	tsim_frame_fill(&m->ram, m->ram_backing, slot);
+	return m->ram_backing + slot * TSIM_PAGE;
 }
 
 static uint64_t *state_counter(struct teesim_machine *m, enum tsim_page_state st)
@@ -308,10 +400,11 @@ void tsim_page_take(struct teesim_guest *g, uint64_t idx, enum tsim_page_state s
 	if (cnt)
 		(*cnt)++;
 	g->busy_pages++;
-	tsim_bitmap_set(&g->alloc, idx, 1, true);
+	/* g->alloc: the caller's tsim_bitmap_alloc() marked the page used */
 }
 
-void tsim_page_release(struct teesim_guest *g, uint64_t idx)
+/* tsim_page_release() but for g->alloc */
+static void page_free(struct teesim_guest *g, uint64_t idx)
 {
 	struct teesim_machine *m = g->m;
 	struct tsim_page *pg = &g->pages[idx];
@@ -332,7 +425,19 @@ void tsim_page_release(struct teesim_guest *g, uint64_t idx)
 	pg->state = TSIM_PG_FREE;
 	pg->owner = 0;
 	pg->flags = TSIM_PGF_USED;
+}
+
+void tsim_page_release(struct teesim_guest *g, uint64_t idx)
+{
+	page_free(g, idx);
 	tsim_bitmap_set(&g->alloc, idx, 1, false);
+}
+
+void tsim_pages_release(struct teesim_guest *g, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		page_free(g, i);
+	tsim_bitmap_set(&g->alloc, first, n, false);
 }
 
 /* ---- frame map ---- */
@@ -405,6 +510,8 @@ int teesim_secure_alloc(struct teesim_machine *m, size_t npages, teesim_pa_t *pa
 	pthread_mutex_unlock(&m->lock);
 	if (first == UINT64_MAX)
 		return -ENOMEM;
+	for (uint64_t i = first; i < first + npages; i++)
+		tsim_frame_fill(&m->secure, m->secure.backing, i);
 	memset(m->secure.backing + first * TSIM_PAGE, 0, npages * TSIM_PAGE);
 	if (pa)
 		*pa = m->secure.base + first * TSIM_PAGE;
@@ -453,7 +560,7 @@ void tsim_violation(struct teesim_machine *m, enum teesim_violation_kind kind, u
 {
 	if (m->nviol == m->capviol) {
 		size_t cap = m->capviol ? m->capviol * 2 : 16;
-		struct teesim_violation *v = realloc(m->viol, cap * sizeof(*v));
+		struct teesim_violation *v = tsim_reallocarray(m, m->viol, cap, sizeof(*v));
 
 		if (!v)
 			return; /* out of host memory: this record is lost */

@@ -21,10 +21,13 @@ static unsigned char *host_of(const struct teesim_machine *m, const struct tsim_
 	if (r == &m->ram) {
 		uint64_t slot = tsim_perm_inv(&m->perm, off / TSIM_PAGE);
 		uintptr_t h = atomic_load_explicit(&m->slot_host[slot], memory_order_acquire);
-		unsigned char *page = h ? (unsigned char *) h : m->ram_backing + slot * TSIM_PAGE;
 
-		return page + (off & TSIM_PAGE_MASK);
+		if (h)
+			return (unsigned char *) h + (off & TSIM_PAGE_MASK);
+		tsim_frame_fill(r, m->ram_backing, slot);
+		return m->ram_backing + slot * TSIM_PAGE + (off & TSIM_PAGE_MASK);
 	}
+	tsim_frame_fill(r, r->backing, off / TSIM_PAGE);
 	return r->backing + off;
 }
 
@@ -34,7 +37,7 @@ static void log_access(struct teesim_machine *m, const struct teesim_access *a)
 	if (m->log_on) {
 		if (m->nlog == m->caplog) {
 			size_t cap = m->caplog ? m->caplog * 2 : 256;
-			struct teesim_access *n = realloc(m->log, cap * sizeof(*n));
+			struct teesim_access *n = tsim_reallocarray(m, m->log, cap, sizeof(*n));
 
 			if (n) {
 				m->log = n;
@@ -133,6 +136,11 @@ int teesim_phys_map(struct teesim_machine *m, teesim_pa_t pa, size_t len, unsign
 		for (teesim_pa_t p = page0 + TSIM_PAGE; p <= last && p > page0; p += TSIM_PAGE)
 			if (host_of(m, r, p) != first - (pa - page0) + (p - page0))
 				return -ERANGE;
+	} else if (len) {
+		/* every page of the range is the caller's from now on */
+		for (uint64_t i = (pa - r->base) / TSIM_PAGE + 1;
+		     i <= (pa + len - 1 - r->base) / TSIM_PAGE; i++)
+			tsim_frame_fill(r, r->backing, i);
 	}
 	*host = first;
 	return 0;

@@ -21,7 +21,7 @@
 struct teesim_process *teesim_process_new(struct teesim_guest *g)
 {
 	struct teesim_machine *m = g->m;
-	struct teesim_process *p = calloc(1, sizeof(*p));
+	struct teesim_process *p = tsim_calloc(m, 1, sizeof(*p));
 
 	if (!p) {
 		errno = ENOMEM;
@@ -99,9 +99,9 @@ static void process_destroy(struct teesim_process *p)
 	}
 	m->nprocesses--;
 	p->g->nprocesses--;
-	free(p->maps);
-	free(p->devmaps);
-	free(p);
+	tsim_free(m, p->maps);
+	tsim_free(m, p->devmaps);
+	tsim_free(m, p);
 }
 
 void teesim_process_free(struct teesim_process *p)
@@ -124,7 +124,7 @@ void teesim_process_free(struct teesim_process *p)
 	pthread_mutex_unlock(&m->lock);
 	for (size_t i = 0; i < ndm; i++)
 		dm[i].release(dm[i].cookie);
-	free(dm);
+	tsim_free(m, dm);
 	if (atomic_load_explicit(&p->tee_files, memory_order_acquire) && m->tee_exit_files)
 		m->tee_exit_files(m->tee_core, p);
 	pthread_mutex_lock(&m->lock);
@@ -150,7 +150,7 @@ int tsim_process_devmap_add(struct teesim_process *p, void *addr, size_t len, un
 	pthread_mutex_lock(&m->lock);
 	if (p->ndevmaps == p->capdevmaps) {
 		size_t cap = p->capdevmaps ? p->capdevmaps * 2 : 4;
-		struct tsim_devmap *n = realloc(p->devmaps, cap * sizeof(*n));
+		struct tsim_devmap *n = tsim_reallocarray(m, p->devmaps, cap, sizeof(*n));
 
 		if (!n) {
 			err = -ENOMEM;
@@ -209,7 +209,7 @@ void *teesim_process_mmap(struct teesim_process *p, size_t len, unsigned prot)
 	pthread_mutex_lock(&m->lock);
 	if (p->nmaps == p->capmaps) {
 		size_t cap = p->capmaps ? p->capmaps * 2 : 8;
-		struct tsim_mapping *n = realloc(p->maps, cap * sizeof(*n));
+		struct tsim_mapping *n = tsim_reallocarray(m, p->maps, cap, sizeof(*n));
 
 		if (!n)
 			goto out;
@@ -226,8 +226,12 @@ void *teesim_process_mmap(struct teesim_process *p, size_t len, unsigned prot)
 		tsim_page_take(g, i, TSIM_PG_USER, p->id);
 		if (!(prot & TEESIM_PROT_WRITE))
 			pg->flags |= TSIM_PGF_READONLY;
-		if (used) /* fresh backing is zero already: only reused pages need it */
+		/* fresh backing is zero (mmap'd, or zeroed on first use by
+		 * tsim_page_backing): only reused pages need it */
+		if (used)
 			memset(tsim_page_backing(g, i), 0, TSIM_PAGE);
+		else
+			tsim_page_backing(g, i);
 	}
 	addr = tsim_page_backing(g, first);
 	find_map(p, (uintptr_t) addr, &at);
@@ -282,10 +286,12 @@ static uint64_t host_mapped_pages(uintptr_t a, uint64_t n)
 	while (k < n) {
 		uint64_t chunk = n - k < sizeof(vec) ? n - k : sizeof(vec);
 
-		if (mincore((void *) (a + k * TSIM_PAGE), chunk * TSIM_PAGE, vec)) {
+		if (mincore((void *) (uintptr_t) (a + k * TSIM_PAGE), (size_t) (chunk * TSIM_PAGE),
+			    vec)) {
 			/* some page is unmapped: find the first one */
 			for (uint64_t j = 0; j < chunk; j++)
-				if (mincore((void *) (a + (k + j) * TSIM_PAGE), TSIM_PAGE, vec))
+				if (mincore((void *) (uintptr_t) (a + (k + j) * TSIM_PAGE),
+					    TSIM_PAGE, vec))
 					return k + j;
 		}
 		k += chunk;
@@ -376,10 +382,10 @@ static uint64_t host_usable_pages(struct teesim_machine *m, uintptr_t a, uint64_
 		return host_mapped_pages(a, n);
 	do {
 		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+			char *nb = tsim_realloc(m, buf, cap = cap ? cap * 2 : 65536);
 
 			if (!nb) {
-				free(buf);
+				tsim_free(m, buf);
 				return 0;
 			}
 			buf = nb;
@@ -401,7 +407,7 @@ static uint64_t host_usable_pages(struct teesim_machine *m, uintptr_t a, uint64_
 			break;
 		cur = hi < end ? hi : end;
 	}
-	free(buf);
+	tsim_free(m, buf);
 	return (cur - a) / TSIM_PAGE;
 }
 

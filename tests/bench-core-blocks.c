@@ -50,7 +50,7 @@ static void bench_idr(void)
 		struct tee_idr idr;
 		double t0, t;
 
-		tee_idr_init(&idr);
+		tee_idr_init(&idr, NULL);
 		t0 = now_ns();
 		for (int i = 1; i <= NIDS; i++) {
 			if (tee_idr_alloc(&idr, (void *) (uintptr_t) (i * 16), 1, 0) != i)
@@ -103,7 +103,7 @@ static double bench_pool_once(size_t size, int order, size_t maxreq, size_t nliv
 
 	if (!mem || !live)
 		die("out of memory");
-	m = tee_shm_pool_mgr_alloc_res_mem(mem, 0x40000000, size, order);
+	m = tee_shm_pool_mgr_alloc_res_mem(NULL, mem, 0x40000000, size, order);
 	if (!m)
 		die("pool manager");
 	t0 = now_ns();

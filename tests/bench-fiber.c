@@ -43,7 +43,7 @@ static void yield_forever(struct tsim_fiber *self, void *arg)
 static double bench_round_trip(void)
 {
 	unsigned long n = 0;
-	struct tsim_fiber *f = tsim_fiber_new(0, yield_forever, &n);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, yield_forever, &n);
 	const long iters = 2000000;
 	double best = 1e30;
 
@@ -70,8 +70,8 @@ static double bench_round_trip(void)
 static double bench_two_fibers(void)
 {
 	unsigned long n = 0;
-	struct tsim_fiber *f[2] = {tsim_fiber_new(0, yield_forever, &n),
-				   tsim_fiber_new(0, yield_forever, &n)};
+	struct tsim_fiber *f[2] = {tsim_fiber_new(NULL, 0, yield_forever, &n),
+				   tsim_fiber_new(NULL, 0, yield_forever, &n)};
 	const long iters = 1000000;
 	double best = 1e30;
 
@@ -108,7 +108,7 @@ static double bench_create_free(bool run)
 		double t0 = now_ns();
 
 		for (int i = 0; i < iters; i++) {
-			struct tsim_fiber *f = tsim_fiber_new(0, nothing, NULL);
+			struct tsim_fiber *f = tsim_fiber_new(NULL, 0, nothing, NULL);
 
 			if (!f)
 				die("tsim_fiber_new");

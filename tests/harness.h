@@ -25,6 +25,13 @@ struct teesim_machine *th_machine(const struct teesim_machine_cfg *cfg);
 void th_machine_done_expect(struct teesim_machine *m, size_t violations);
 #define th_machine_done(m) th_machine_done_expect((m), 0)
 
+/*
+ * Assert that an invariant check (teesim/check.h) found @expected problems,
+ * printing what @what found otherwise.
+ */
+void th_check_report(const char *what, unsigned problems, unsigned expected,
+		     const struct teesim_check_report *rep);
+
 /* The default fixture: TH_M is a default machine, checked at teardown. */
 extern struct teesim_machine *TH_M;
 void th_setup(void);

@@ -19,6 +19,12 @@ void ot_assert_clean(struct ot *t)
 {
 	struct teesim_sw_stats sw = ot_sw(t);
 	struct teesim_tee_stats core = ot_core(t);
+	struct teesim_check_report *rep = malloc(sizeof(*rep));
+	unsigned flags = TEESIM_CHECK_IDLE | (t->p ? 0 : TEESIM_CHECK_EMPTY);
+
+	ck_assert_ptr_nonnull(rep);
+	th_check_report("stack", teesim_check_stack(t->st, flags, rep), 0, rep);
+	free(rep);
 
 	ck_assert_uint_eq(sw.sessions, 0);
 	ck_assert_uint_eq(sw.shm_objects, 0);

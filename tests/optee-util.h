@@ -22,7 +22,11 @@ struct ot {
 void ot_new(struct ot *t, const struct teesim_stack_cfg *cfg);
 /* Free the client, assert both worlds hold nothing, free the stack. */
 void ot_done(struct ot *t);
-/* Assert the tee core and the secure world hold nothing of the client. */
+/*
+ * Assert the tee core and the secure world hold nothing of the client, and
+ * that the invariant checker finds nothing (nothing left at all once the
+ * client process is gone: t->p NULL).
+ */
 void ot_assert_clean(struct ot *t);
 
 /* Parameter builders. */

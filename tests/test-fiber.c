@@ -42,7 +42,7 @@ static void three_steps(struct tsim_fiber *self, void *arg)
 START_TEST(test_order)
 {
 	struct log l = {.len = 0};
-	struct tsim_fiber *f = tsim_fiber_new(0, three_steps, &l);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, three_steps, &l);
 
 	ck_assert_ptr_nonnull(f);
 	log_put(&l, '1');
@@ -76,7 +76,7 @@ static void yield_once(struct tsim_fiber *self, void *arg)
 START_TEST(test_done)
 {
 	struct counter c = {0, 0};
-	struct tsim_fiber *f = tsim_fiber_new(0, yield_once, &c);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, yield_once, &c);
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert(!tsim_fiber_done(f));
@@ -115,7 +115,7 @@ static void count_up(struct tsim_fiber *self, void *arg)
 START_TEST(test_many_yields)
 {
 	long n = 0, resumes = 0;
-	struct tsim_fiber *f = tsim_fiber_new(0, count_up, &n);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, count_up, &n);
 
 	ck_assert_ptr_nonnull(f);
 	while (!tsim_fiber_resume(f)) {
@@ -189,7 +189,7 @@ static void stack_fn(struct tsim_fiber *self, void *arg)
 START_TEST(test_stack_survives)
 {
 	struct stack_state st = {0, 0};
-	struct tsim_fiber *f = tsim_fiber_new(1 << 20, stack_fn, &st);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 1 << 20, stack_fn, &st);
 	int resumes = 1;
 
 	ck_assert_ptr_nonnull(f);
@@ -234,7 +234,7 @@ __attribute__((noinline)) static double fp_sum(double a, double b, double c, dou
 
 struct fp_state {
 	double result;
-	long ints;
+	int64_t ints;
 	int csr_ok;
 };
 
@@ -273,7 +273,7 @@ static void fp_fn(struct tsim_fiber *self, void *arg)
 	struct fp_state *st = arg;
 	/* many values live across every yield */
 	double a = 1.5, b = -2.25, c = 3.125, d = 0.1, e = 7.0;
-	long i0 = 1, i1 = 2, i2 = 3, i3 = 4, i4 = 5, i5 = 6, i6 = 7;
+	int64_t i0 = 1, i1 = 2, i2 = 3, i3 = 4, i4 = 5, i5 = 6, i6 = 7;
 	int ok = 1;
 
 #if defined(__x86_64__)
@@ -311,10 +311,10 @@ static void fp_fn(struct tsim_fiber *self, void *arg)
 	st->csr_ok = ok;
 }
 
-__attribute__((noinline)) static void fp_plain(double *result, long *ints)
+__attribute__((noinline)) static void fp_plain(double *result, int64_t *ints)
 {
 	double a = 1.5, b = -2.25, c = 3.125, d = 0.1, e = 7.0;
-	long i0 = 1, i1 = 2, i2 = 3, i3 = 4, i4 = 5, i5 = 6, i6 = 7;
+	int64_t i0 = 1, i1 = 2, i2 = 3, i3 = 4, i4 = 5, i5 = 6, i6 = 7;
 
 	for (int i = 0; i < FP_STEPS; i++) {
 		a = fp_step(a, i);
@@ -337,10 +337,10 @@ __attribute__((noinline)) static void fp_plain(double *result, long *ints)
 START_TEST(test_registers_preserved)
 {
 	struct fp_state st = {0, 0, 0};
-	struct tsim_fiber *f = tsim_fiber_new(0, fp_fn, &st);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, fp_fn, &st);
 	/* the resumer's own live values */
 	double x = 0.5, y = 2.0, z = -1.0, want_fp;
-	long j0 = 9, j1 = 8, j2 = 7, j3 = 6, j4 = 5, j5 = 4, want_ints;
+	int64_t j0 = 9, j1 = 8, j2 = 7, j3 = 6, j4 = 5, j5 = 4, want_ints;
 #if defined(__x86_64__)
 	unsigned int csr = mxcsr_ctl();
 	unsigned short cw = x87_cw();
@@ -388,7 +388,7 @@ START_TEST(test_registers_preserved)
 #endif
 	{
 		double x2 = 0.5, y2 = 2.0, z2 = -1.0;
-		long k0 = 9, k1 = 8, k2 = 7, k3 = 6, k4 = 5, k5 = 4;
+		int64_t k0 = 9, k1 = 8, k2 = 7, k3 = 6, k4 = 5, k5 = 4;
 
 		for (int i = 0; i < FP_STEPS; i++) {
 			x2 = fp_step(x2, i);
@@ -477,7 +477,7 @@ START_TEST(test_two_threads)
 	ck_assert_ptr_nonnull(h);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	h->f = tsim_fiber_new(0, handoff_fn, h);
+	h->f = tsim_fiber_new(NULL, 0, handoff_fn, h);
 	ck_assert_ptr_nonnull(h->f);
 	for (int i = 0; i < 2; i++) {
 		args[i].h = h;
@@ -539,7 +539,7 @@ START_TEST(test_many_fibers)
 		m[i].id = i;
 		m[i].order = order;
 		m[i].pos = &pos;
-		f[i] = tsim_fiber_new(0, member_fn, &m[i]);
+		f[i] = tsim_fiber_new(NULL, 0, member_fn, &m[i]);
 		ck_assert_ptr_nonnull(f[i]);
 	}
 	/* interleave: every round resumes each fiber once, in reverse order on
@@ -573,7 +573,7 @@ END_TEST
 START_TEST(test_free_unstarted)
 {
 	struct counter c = {0, 0};
-	struct tsim_fiber *f = tsim_fiber_new(0, yield_once, &c);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, yield_once, &c);
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert(!tsim_fiber_done(f));
@@ -589,7 +589,7 @@ START_TEST(test_free_suspended)
 
 	/* repeatedly, so a stack reused from a freed one must be clean */
 	for (int i = 0; i < 50; i++) {
-		struct tsim_fiber *f = tsim_fiber_new(0, yield_once, &c);
+		struct tsim_fiber *f = tsim_fiber_new(NULL, 0, yield_once, &c);
 
 		ck_assert_ptr_nonnull(f);
 		ck_assert(!tsim_fiber_resume(f));
@@ -615,21 +615,21 @@ START_TEST(test_errors)
 	struct tsim_fiber *f;
 
 	errno = 0;
-	ck_assert_ptr_null(tsim_fiber_new(SIZE_MAX, nothing, &ran));
+	ck_assert_ptr_null(tsim_fiber_new(NULL, SIZE_MAX, nothing, &ran));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tsim_fiber_new(SIZE_MAX - 4095, nothing, &ran));
+	ck_assert_ptr_null(tsim_fiber_new(NULL, SIZE_MAX - 4095, nothing, &ran));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tsim_fiber_new((size_t) 1 << 40, nothing, &ran));
+	ck_assert_ptr_null(tsim_fiber_new(NULL, TSIM_FIBER_MAX_STACK + 1, nothing, &ran));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tsim_fiber_new(0, NULL, &ran));
+	ck_assert_ptr_null(tsim_fiber_new(NULL, 0, NULL, &ran));
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(ran, 0);
 
 	/* a tiny size is rounded up to a page, and works */
-	f = tsim_fiber_new(1, nothing, &ran);
+	f = tsim_fiber_new(NULL, 1, nothing, &ran);
 	ck_assert_ptr_nonnull(f);
 	ck_assert(tsim_fiber_resume(f));
 	ck_assert_int_eq(ran, 1);
@@ -658,7 +658,7 @@ static void probe_fn(struct tsim_fiber *self, void *arg)
 START_TEST(test_guard_page)
 {
 	struct maps_probe p = {0, 0, 0, 0, 0};
-	struct tsim_fiber *f = tsim_fiber_new(64 * 1024, probe_fn, &p);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 64 * 1024, probe_fn, &p);
 	uintptr_t prev_start = 0, prev_end = 0;
 	char prev_perm[8] = "";
 	char line[512];
@@ -716,7 +716,7 @@ START_TEST(test_default_stack_printf)
 {
 	char out[64] = "";
 	char want[64], tmp[512];
-	struct tsim_fiber *f = tsim_fiber_new(0, format_fn, out);
+	struct tsim_fiber *f = tsim_fiber_new(NULL, 0, format_fn, out);
 	int n = 0;
 
 	ck_assert_ptr_nonnull(f);
@@ -763,9 +763,9 @@ static void outer_fn(struct tsim_fiber *self, void *arg)
 START_TEST(test_nested)
 {
 	struct nest n = {.log = {.len = 0}};
-	struct tsim_fiber *outer = tsim_fiber_new(0, outer_fn, &n);
+	struct tsim_fiber *outer = tsim_fiber_new(NULL, 0, outer_fn, &n);
 
-	n.inner = tsim_fiber_new(0, inner_fn, &n);
+	n.inner = tsim_fiber_new(NULL, 0, inner_fn, &n);
 	ck_assert_ptr_nonnull(outer);
 	ck_assert_ptr_nonnull(n.inner);
 	ck_assert(!tsim_fiber_resume(outer));

@@ -16,8 +16,13 @@ START_TEST(test_insert_find_remove)
 	struct tsim_hostmap h = {0};
 	/* the same leaf, a neighbouring leaf, and keys far apart in every level */
 	const uintptr_t keys[] = {
-	    0x10000 * PG,    0x10001 * PG, 0x101ff * PG, 0x10200 * PG, PG, UINTPTR_MAX & ~(PG - 1),
-	    0x7ffffffff000u,
+	    0x10000 * PG,
+	    0x10001 * PG,
+	    0x101ff * PG,
+	    0x10200 * PG,
+	    PG,
+	    UINTPTR_MAX & ~(PG - 1),
+	    UINTPTR_MAX > 0xffffffffu ? (uintptr_t) 0x7ffffffff000u : (uintptr_t) 0x7ffff000u,
 	};
 	const size_t n = sizeof(keys) / sizeof(keys[0]);
 

@@ -32,7 +32,7 @@ START_TEST(test_empty)
 	struct tee_idr idr;
 	int id = 0;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	ck_assert_uint_eq(tee_idr_count(&idr), 0);
 	ck_assert_ptr_null(tee_idr_find(&idr, 0));
 	ck_assert_ptr_null(tee_idr_find(&idr, 1));
@@ -51,7 +51,7 @@ START_TEST(test_sequential_and_find)
 {
 	struct tee_idr idr;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (int i = 1; i <= 200; i++)
 		ck_assert_int_eq(tee_idr_alloc(&idr, P(i), 1, 0), i);
 	ck_assert_uint_eq(tee_idr_count(&idr), 200);
@@ -74,7 +74,7 @@ START_TEST(test_smallest_free_after_removals)
 {
 	struct tee_idr idr;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (int i = 1; i <= 10; i++)
 		ck_assert_int_eq(tee_idr_alloc(&idr, P(i), 1, 0), i);
 	ck_assert_ptr_eq(tee_idr_remove(&idr, 7), P(7));
@@ -102,7 +102,7 @@ START_TEST(test_ranges_and_errors)
 {
 	struct tee_idr idr;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	ck_assert_int_eq(tee_idr_alloc(&idr, P(1), 100, 103), 100);
 	ck_assert_int_eq(tee_idr_alloc(&idr, P(2), 100, 103), 101);
 	ck_assert_int_eq(tee_idr_alloc(&idr, P(3), 100, 103), 102);
@@ -145,7 +145,7 @@ START_TEST(test_bad_ids)
 	struct tee_idr idr;
 	const int bad[] = {-1, -64, INT_MIN, 64, 4096, 1 << 24, INT_MAX};
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (int i = 1; i <= 40; i++)
 		ck_assert_int_eq(tee_idr_alloc(&idr, P(i), 1, 0), i);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -174,7 +174,7 @@ START_TEST(test_reserved_and_replace)
 	void *old = P(0);
 	int id;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	ck_assert_int_eq(tee_idr_alloc(&idr, P(1), 1, 0), 1);
 	/* reserve id 2 with NULL, as the post-5.16 core does before the object is ready */
 	ck_assert_int_eq(tee_idr_alloc(&idr, NULL, 1, 0), 2);
@@ -214,7 +214,7 @@ START_TEST(test_reserved_and_replace)
 	/* only reserved ids left: iteration finds nothing, count still counts them */
 	ck_assert_int_eq(tee_idr_check(&idr), 0);
 	tee_idr_destroy(&idr);
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (int i = 0; i < 100; i++)
 		ck_assert_int_eq(tee_idr_alloc(&idr, NULL, 0, 0), i);
 	id = 0;
@@ -234,7 +234,7 @@ START_TEST(test_iteration)
 	void *p;
 	int id;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (size_t i = n; i-- > 0;)
 		ck_assert_int_eq(tee_idr_alloc(&idr, Q(expect[i]), expect[i], 0), expect[i]);
 	/* reserved ids in between are skipped */
@@ -279,7 +279,7 @@ START_TEST(test_many_ids)
 	void *p;
 	size_t k = 0;
 
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (int i = 1; i <= MANY; i++)
 		FAST_EQ(tee_idr_alloc(&idr, Q(i), 1, 0), i);
 	FAST_EQ(tee_idr_count(&idr), MANY);
@@ -333,7 +333,7 @@ START_TEST(test_against_model)
 
 	memset(used, 0, sizeof(used));
 	memset(val, 0, sizeof(val));
-	tee_idr_init(&idr);
+	tee_idr_init(&idr, NULL);
 	for (int op = 0; op < 20000; op++) {
 		int a = (int) (rnd(&seed) % MODEL_N), b = 1 + (int) (rnd(&seed) % MODEL_N);
 		unsigned kind = (unsigned) (rnd(&seed) % 8);

@@ -117,6 +117,41 @@ START_TEST(test_appl_alloc_and_load)
 }
 END_TEST
 
+/* The RPC TA's FS command reaches the stack's supplicant with the name as an input memref. */
+START_TEST(test_rpc_ta_fs)
+{
+	struct tee_ioctl_param p[3];
+	uint32_t ops[2] = {TEESIM_OPTEE_RPC_FS_CREATE, TEESIM_OPTEE_RPC_FS_OPEN};
+	uint32_t ret, s;
+	struct ot t;
+
+	ot_new(&t, NULL);
+	s = ot_open_ok(&t, TEESIM_TA_RPC_UUID);
+	for (int i = 0; i < 2; i++) {
+		struct tee_ioctl_param cp = {.attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT,
+					     .a = TEESIM_OPTEE_RPC_FS_CLOSE};
+
+		ret = 1;
+		p[0] = ot_value(VOUT, 0, 0, 0);
+		p[1] = ot_value(VIN, ops[i], 0, 0);
+		p[2] = ot_value(VIN, 0, 0, 0);
+		ck_assert_int_eq(ot_invoke(&t, s, TEESIM_TA_RPC_CMD_FS, p, 3, &ret, NULL), 0);
+		ck_assert_uint_eq(ret, 0);
+		/* p0.a is the supplicant's answer, p0.b the file descriptor it gave */
+		ck_assert_msg(p[0].a == 0, "FS op %u answered 0x%x", ops[i], (unsigned) p[0].a);
+		/* the TA cannot close it: close the handle as the secure world would */
+		cp.b = p[0].b;
+		ret = 1;
+		ck_assert_int_eq(teesim_supplicant_serve(t.st->supp, TEESIM_OPTEE_RPC_CMD_FS, 1,
+							 &cp, NULL, &ret),
+				 0);
+		ck_assert_uint_eq(ret, 0);
+	}
+	ck_assert_int_eq(ot_close(&t, s), 0);
+	ot_done(&t);
+}
+END_TEST
+
 START_TEST(test_no_supplicant)
 {
 	struct teesim_stack_cfg c;
@@ -375,6 +410,7 @@ int main(void)
 	tcase_add_test(tc, test_kernel_rpcs_rpc_arg);
 	tcase_add_test(tc, test_kernel_rpcs_rpc_alloc);
 	tcase_add_test(tc, test_appl_alloc_and_load);
+	tcase_add_test(tc, test_rpc_ta_fs);
 	tcase_add_test(tc, test_no_supplicant);
 	tcase_add_test(tc, test_supplicant_silent);
 	tcase_add_test(tc, test_supplicant_thread);

@@ -20,7 +20,7 @@ static unsigned char *region(size_t size)
 
 static struct tee_shm_pool_mgr *mgr_new(void *va, uint64_t pa, size_t size, int order)
 {
-	struct tee_shm_pool_mgr *m = tee_shm_pool_mgr_alloc_res_mem(va, pa, size, order);
+	struct tee_shm_pool_mgr *m = tee_shm_pool_mgr_alloc_res_mem(NULL, va, pa, size, order);
 
 	ck_assert_msg(m != NULL, "alloc_res_mem: %s", strerror(errno));
 	return m;
@@ -59,28 +59,28 @@ START_TEST(test_bad_args)
 	const uint64_t pa = 0x80000000;
 
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r + 8, pa, 2 * PG, 3));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r + 8, pa, 2 * PG, 3));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r, pa + 8, 2 * PG, 3));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r, pa + 8, 2 * PG, 3));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r, pa, 2 * PG + 1, 3));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r, pa, 2 * PG + 1, 3));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, pa, 2 * PG, 3));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, NULL, pa, 2 * PG, 3));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r, pa, 2 * PG, -1));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r, pa, 2 * PG, -1));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r, pa, 2 * PG, 63));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r, pa, 2 * PG, 63));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0; /* the physical range wraps */
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r, UINT64_MAX - PG + 1, 2 * PG, 3));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r, UINT64_MAX - PG + 1, 2 * PG, 3));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0; /* the virtual range wraps */
-	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(r, pa, SIZE_MAX - PG + 1, 3));
+	ck_assert_ptr_null(tee_shm_pool_mgr_alloc_res_mem(NULL, r, pa, SIZE_MAX - PG + 1, 3));
 	ck_assert_int_eq(errno, EINVAL);
 	free(r);
 }
@@ -376,7 +376,7 @@ START_TEST(test_res_mem_split)
 	const uint64_t pa = 0x3fe00000;
 	struct tee_shm_pool_mem_info priv = {r, pa, 4 * PG},
 				     dma = {r + 4 * PG, pa + 4 * PG, 28 * PG};
-	struct tee_shm_pool *pool = tee_shm_pool_alloc_res_mem(&priv, &dma);
+	struct tee_shm_pool *pool = tee_shm_pool_alloc_res_mem(NULL, &priv, &dma);
 	struct tee_shm a, b;
 	struct tee_pool_stats ps, ds;
 
@@ -411,19 +411,19 @@ START_TEST(test_res_mem_split)
 	/* either part misaligned: EINVAL, nothing leaks */
 	dma.paddr += 8;
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(&priv, &dma));
+	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(NULL, &priv, &dma));
 	ck_assert_int_eq(errno, EINVAL);
 	dma.paddr -= 8;
 	priv.size += 100;
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(&priv, &dma));
+	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(NULL, &priv, &dma));
 	ck_assert_int_eq(errno, EINVAL);
 	priv.size -= 100;
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(NULL, &dma));
+	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(NULL, NULL, &dma));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(&priv, NULL));
+	ck_assert_ptr_null(tee_shm_pool_alloc_res_mem(NULL, &priv, NULL));
 	ck_assert_int_eq(errno, EINVAL);
 	free(r);
 }
@@ -488,22 +488,22 @@ START_TEST(test_pool_alloc_ops)
 	struct tee_pool_stats st;
 
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc(NULL, b));
+	ck_assert_ptr_null(tee_shm_pool_alloc(NULL, NULL, b));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc(a, NULL));
+	ck_assert_ptr_null(tee_shm_pool_alloc(NULL, a, NULL));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc(a, broken));
+	ck_assert_ptr_null(tee_shm_pool_alloc(NULL, a, broken));
 	ck_assert_int_eq(errno, EINVAL);
 	errno = 0;
-	ck_assert_ptr_null(tee_shm_pool_alloc(&noops, b));
+	ck_assert_ptr_null(tee_shm_pool_alloc(NULL, &noops, b));
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(destroyed, 0); /* a failed pool leaves the managers to the caller */
 	tee_shm_pool_mgr_destroy(broken);
 	ck_assert_int_eq(destroyed, 1);
 
-	pool = tee_shm_pool_alloc(a, b);
+	pool = tee_shm_pool_alloc(NULL, a, b);
 	ck_assert_ptr_nonnull(pool);
 	ck_assert_ptr_eq(pool->private_mgr, a);
 	ck_assert_ptr_eq(pool->dma_buf_mgr, b);
@@ -540,7 +540,7 @@ START_TEST(test_over_static_shm)
 	ck_assert_uint_ge(size, 2 * PG);
 	priv = (struct tee_shm_pool_mem_info){host, pa, PG};
 	dma = (struct tee_shm_pool_mem_info){(char *) host + PG, pa + PG, (size_t) size - PG};
-	pool = tee_shm_pool_alloc_res_mem(&priv, &dma);
+	pool = tee_shm_pool_alloc_res_mem(NULL, &priv, &dma);
 	ck_assert_ptr_nonnull(pool);
 	ck_assert_int_eq(palloc(pool->dma_buf_mgr, &c, 3 * PG + 1), 0);
 	ck_assert_uint_eq(c.size, 4 * PG);

@@ -416,7 +416,7 @@ struct testdrv *testdrv_new(struct teesim_machine *m, const struct testdrv_cfg *
 	dmabuf = (struct tee_shm_pool_mem_info){(char *) host + priv_pages * 4096,
 						pa + priv_pages * 4096,
 						(pool_pages - priv_pages) * 4096};
-	td->pool = tee_shm_pool_alloc_res_mem(&priv, &dmabuf);
+	td->pool = tee_shm_pool_alloc_res_mem(m, &priv, &dmabuf);
 	ck_assert_ptr_nonnull(td->pool);
 
 	td->teedev = tee_device_alloc(td->cfg.reg_mem ? &clnt_desc_reg : &clnt_desc_noreg, td->g,
@@ -481,7 +481,14 @@ struct teesim_process *tproc(struct teesim_machine *m)
 void th_core_clean_expect(struct teesim_machine *m, uint64_t devices)
 {
 	struct teesim_tee_stats st;
+	struct teesim_check_report *rep = malloc(sizeof(*rep));
+	unsigned problems;
 
+	ck_assert_ptr_nonnull(rep);
+	problems = teesim_check_machine(m, TEESIM_CHECK_IDLE | TEESIM_CHECK_EMPTY, rep);
+	ck_assert_msg(problems == 0, "tee core: invariant check found %u problems:\n%s", problems,
+		      rep->text);
+	free(rep);
 	teesim_tee_stats(m, &st);
 	ck_assert_msg(st.devices == devices && !st.contexts && !st.shms && !st.sessions &&
 			  !st.files && !st.mappings && !st.pinned_pages && !st.ids,

@@ -97,7 +97,10 @@ unsigned testdrv_ctx_sessions(struct tee_context *ctx);
 
 /* A process of guest 0 of @m, asserted to exist. */
 struct teesim_process *tproc(struct teesim_machine *m);
-/* Assert the tee core of @m holds nothing but @devices devices (prints its counters). */
+/*
+ * Assert the tee core of @m holds nothing but @devices devices (prints its
+ * counters) and that the invariant checker finds nothing, idle and empty.
+ */
 void th_core_clean_expect(struct teesim_machine *m, uint64_t devices);
 #define th_core_clean(m) th_core_clean_expect((m), 0)
 

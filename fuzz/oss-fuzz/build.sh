@@ -9,6 +9,9 @@
 #   $OUT/fuzz-<name>.dict              fuzz/dict/fuzz-<name>.dict, if any
 # No Meson needed: the library sources are compiled once into an archive.
 #
+# Every fuzz/fuzz-*.c is a target; fuzz-optee-uapi.c includes fuzz-uapi.c's
+# program interpreter (fuzz/uapi-prog.h) and needs nothing else.
+#
 # Local check (libFuzzer + ASan):
 #   CC=clang CXX=clang++ CFLAGS="-fsanitize=address,fuzzer-no-link" \
 #   CXXFLAGS="$CFLAGS" LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out \
@@ -28,9 +31,11 @@ cd "$SRC_DIR"
 INC="-Iinclude -Isim -Isrc -Isrc/core -Itests"
 FLAGS="-std=c11 -D_GNU_SOURCE -pthread $INC"
 
-# The simulated machine, the fake secure world, the supplicant, the tee core
-# and the OP-TEE driver's page-list builder: what the targets exercise.
-LIB_SOURCES="sim/*.c sim/optee/*.c sim/supplicant/*.c src/core/*.c src/optee/pagelist.c"
+# The whole library: the simulated machine, the fake secure world, the
+# mediator, the supplicant, the tee core and the OP-TEE driver model (the
+# driver-rpc and optee-uapi targets run the driver; the invariant checker
+# reaches every layer).
+LIB_SOURCES="sim/*.c sim/*/*.c src/*/*.c"
 objs=()
 for src in $LIB_SOURCES; do
 	obj="$WORK_DIR/lib-$(echo "$src" | tr '/' '_').o"

@@ -41,6 +41,12 @@ enum teesim_remap {
 
 /** Byte written over every page the model frees, when poisoning is on. */
 #define TEESIM_POISON_FREE 0x6bu
+/**
+ * Byte written over a page handed out for the first time without being
+ * zeroed (a kernel allocation without TEESIM_KMEM_ZERO), when poisoning is
+ * on: reading memory nobody initialised shows. docs/memory.md.
+ */
+#define TEESIM_POISON_FRESH 0x5au
 
 /** Machine configuration; fill it with teesim_machine_cfg_default() first. */
 struct teesim_machine_cfg {
@@ -54,8 +60,15 @@ struct teesim_machine_cfg {
 	uint64_t guest0_size;	     /**< RAM of guest 0 in bytes; 0 means all of RAM */
 	enum teesim_remap remap;     /**< stage-2 mapping of every guest */
 	uint64_t seed;		     /**< fixes the permutation and every other choice */
-	bool poison;		     /**< fill freed pages with TEESIM_POISON_FREE */
-	bool allow_host_memory;	     /**< processes may pin host memory (malloc, stack) */
+	bool poison;		/**< poison freed and fresh pages (TEESIM_POISON_FREE / _FRESH) */
+	bool allow_host_memory; /**< processes may pin host memory (malloc, stack) */
+	/**
+	 * Fail the nth allocation counted on the machine, creation included (1 =
+	 * the machine's own struct); 0 fails none. See teesim/fault.h.
+	 */
+	uint64_t fail_alloc_nth;
+	/** Record allocation sites from creation on (teesim_fault_alloc_sites()). */
+	bool alloc_sites;
 };
 
 /**

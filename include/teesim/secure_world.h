@@ -176,6 +176,7 @@ struct teesim_sw_session_info {
 	uint32_t login;		   /**< login method */
 	bool dead;		   /**< the TA panicked */
 	unsigned calls;		   /**< calls running in it now */
+	uint64_t instance;	   /**< its instance (SINGLE_INSTANCE TAs; else 0) */
 };
 
 /** Copy up to @p max sessions (in order of opening) into @p out; returns the number open. */

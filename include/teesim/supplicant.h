@@ -55,6 +55,14 @@ struct teesim_supplicant;
  */
 TEESIM_API struct teesim_supplicant *teesim_supplicant_new(void);
 
+/**
+ * Like teesim_supplicant_new(), but every allocation the supplicant makes
+ * (its instance, TA store, file system, buffers) is counted on @p m and
+ * can be made to fail there (teesim/fault.h). @p m must outlive the
+ * supplicant; NULL is teesim_supplicant_new().
+ */
+TEESIM_API struct teesim_supplicant *teesim_supplicant_new_on(struct teesim_machine *m);
+
 /** Free a supplicant and everything it holds (files, open handles, TAs). NULL is a no-op. */
 TEESIM_API void teesim_supplicant_free(struct teesim_supplicant *s);
 

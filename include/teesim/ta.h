@@ -72,6 +72,15 @@ enum {
 	TEESIM_TA_FLAG_NEEDS_LOAD = 1u << 0,
 	/** One session at a time; a second open gets TEE_ERROR_BUSY. */
 	TEESIM_TA_FLAG_SINGLE_SESSION = 1u << 1,
+	/**
+	 * Sessions share one instance (OP-TEE's TA_FLAG_SINGLE_INSTANCE): a panic
+	 * in any of them kills the instance, so every session opened on it is
+	 * dead (TEE_ERROR_TARGET_DEAD, origin TEE) and an open that was under
+	 * way on it fails TARGET_DEAD; the instance also ends when its last
+	 * session closes. The next open starts a new instance. Without the flag
+	 * each session is an instance of its own.
+	 */
+	TEESIM_TA_FLAG_SINGLE_INSTANCE = 1u << 2,
 };
 
 /** A TA to register. */
@@ -107,6 +116,12 @@ TEESIM_API const struct teesim_uuid *teesim_ta_client(const struct teesim_ta_cal
 TEESIM_API unsigned teesim_ta_thread_id(const struct teesim_ta_call *call);
 /** The secure world. */
 TEESIM_API struct teesim_sw *teesim_ta_sw(const struct teesim_ta_call *call);
+/**
+ * Instance of the call's session for a TEESIM_TA_FLAG_SINGLE_INSTANCE TA
+ * (1, 2, ...: a new number for each new instance, so a TA can keep state per
+ * instance); 0 for other TAs.
+ */
+TEESIM_API uint64_t teesim_ta_instance(const struct teesim_ta_call *call);
 
 /** True once the normal world sent CANCEL for this session. */
 TEESIM_API bool teesim_ta_cancelled(const struct teesim_ta_call *call);
@@ -225,7 +240,9 @@ enum {
  * GET_TIME: b = seconds, c = nanoseconds. SUSPEND p1.a = ms. WAIT_SLEEP /
  * WAIT_WAKEUP p1.a = key. FOREIGN_INTR. SHM_ALLOC p1 {a = type, b = size}:
  * allocates, writes 0xA5.. pattern, reads it back, frees; b = cookie.
- * FS p1.a = FS op: an FS RPC with the op and a kernel buffer. CUSTOM
+ * FS p1.a = FS op: an FS RPC {value in {a = op}, the name "/teesim/fs-object"
+ * as an input memref in an application (supplicant) buffer, value out};
+ * b = the value the supplicant returned (a file descriptor). CUSTOM
  * p1 {a = cmd}: RPC_CMD with one VALUE_INOUT param {p2.a, p2.b, 0}; b, c =
  * the values that came back.
  */

@@ -19,5 +19,7 @@
 #include <teesim/supplicant.h>
 #include <teesim/mediator.h>
 #include <teesim/optee.h>
+#include <teesim/fault.h>
+#include <teesim/check.h>
 
 #endif /* TEESIM_TEESIM_H */

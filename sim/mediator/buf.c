@@ -81,7 +81,7 @@ void tsim_med_buf_free(struct teesim_mediator *med, struct tsim_med_guest *mg,
 	if (!b)
 		return;
 	tsim_med_release(med, mg, &b->list);
-	free(b);
+	tsim_free(med->m, b);
 }
 
 void tsim_med_buf_free_list(struct teesim_mediator *med, struct tsim_med_guest *mg, uint64_t cookie)
@@ -175,8 +175,8 @@ int tsim_med_translate_noncontig(struct teesim_mediator *med, struct tsim_med_gu
 		return -ENOMEM;
 	nlist = npages ? (size_t) ((npages + ENTRIES_PER_LIST - 1) / ENTRIES_PER_LIST) : 1;
 
-	b = calloc(1, sizeof(*b));
-	pas = calloc(nlist, sizeof(*pas));
+	b = tsim_calloc(med->m, 1, sizeof(*b));
+	pas = tsim_calloc(med->m, nlist, sizeof(*pas));
 	err = -ENOMEM;
 	if (!b || !pas)
 		goto err_free;
@@ -197,14 +197,14 @@ int tsim_med_translate_noncontig(struct teesim_mediator *med, struct tsim_med_gu
 	if (err) {
 		tsim_med_buf_free(med, mg,
 				  tsim_med_buf_unlink(med, mg, b->cookie, TSIM_MED_BUF_ANY));
-		free(pas);
+		tsim_free(med->m, pas);
 		return err;
 	}
 	pthread_mutex_lock(&med->lock);
 	mg->st.translated_pages += npages;
 	pthread_mutex_unlock(&med->lock);
 	p->u.tmem.buf_ptr = pas[0] | offset;
-	free(pas);
+	tsim_free(med->m, pas);
 	if (out)
 		*out = b;
 	return 0;
@@ -212,8 +212,8 @@ int tsim_med_translate_noncontig(struct teesim_mediator *med, struct tsim_med_gu
 err_list:
 	tsim_med_release(med, mg, &b->list);
 err_free:
-	free(pas);
-	free(b);
+	tsim_free(med->m, pas);
+	tsim_free(med->m, b);
 	return err;
 }
 
@@ -235,7 +235,7 @@ struct tsim_med_rpc *tsim_med_rpc_find(struct teesim_mediator *med, struct tsim_
 struct tsim_med_rpc *tsim_med_rpc_new(struct teesim_mediator *med, struct tsim_med_guest *mg,
 				      teesim_ipa_t ipa, uint64_t cookie)
 {
-	struct tsim_med_rpc *rpc = calloc(1, sizeof(*rpc)), *o;
+	struct tsim_med_rpc *rpc = tsim_calloc(med->m, 1, sizeof(*rpc)), *o;
 
 	if (!rpc)
 		return NULL;
@@ -262,7 +262,7 @@ struct tsim_med_rpc *tsim_med_rpc_new(struct teesim_mediator *med, struct tsim_m
 err_shadow:
 	tsim_med_release(med, mg, &rpc->shadow);
 err_free:
-	free(rpc);
+	tsim_free(med->m, rpc);
 	return NULL;
 }
 
@@ -283,5 +283,5 @@ void tsim_med_rpc_free(struct teesim_mediator *med, struct tsim_med_guest *mg, u
 	if (!rpc)
 		return;
 	tsim_med_release(med, mg, &rpc->shadow);
-	free(rpc);
+	tsim_free(med->m, rpc);
 }

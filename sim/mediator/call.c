@@ -32,7 +32,7 @@ static struct tsim_med_call *call_alloc(struct teesim_mediator *med, struct tsim
 	mg->ncalls++;
 	mg->st.calls++;
 	pthread_mutex_unlock(&med->lock);
-	call = calloc(1, sizeof(*call));
+	call = tsim_calloc(med->m, 1, sizeof(*call));
 	if (!call) {
 		pthread_mutex_lock(&med->lock);
 		mg->ncalls--;
@@ -62,9 +62,11 @@ void tsim_med_call_free(struct teesim_mediator *med, struct tsim_med_guest *mg,
 	}
 	mg->ncalls--;
 	mg->st.calls--;
+	if (call->session_slot)
+		mg->sessions_reserved--;
 	pthread_mutex_unlock(&med->lock);
 	tsim_med_release(med, mg, &call->arg);
-	free(call);
+	tsim_free(med->m, call);
 }
 
 /* The call suspended in OP-TEE thread @id, now claimed; NULL if none or already running. */
@@ -118,8 +120,39 @@ static bool session_owned(struct teesim_mediator *med, struct tsim_med_guest *mg
 	return found;
 }
 
-/* Record (@add) or forget session @id of @mg. Out of host memory the id is
- * not recorded: the guest then cannot name it, which fails safe. */
+/*
+ * Keep room in @mg's session list for the session the OPEN_SESSION @call may
+ * open, before the secure world opens it: recording it afterwards cannot
+ * fail, or the guest could never close it. 0 or -ENOMEM.
+ */
+static int session_reserve(struct teesim_mediator *med, struct tsim_med_guest *mg,
+			   struct tsim_med_call *call)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&med->lock);
+	if (mg->nsessions + mg->sessions_reserved >= mg->cap_sessions) {
+		size_t cap = mg->cap_sessions ? 2 * mg->cap_sessions : 8;
+		uint32_t *n = tsim_reallocarray(med->m, mg->sessions, cap, sizeof(*n));
+
+		if (n) {
+			mg->sessions = n;
+			mg->cap_sessions = cap;
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	if (!err) {
+		mg->sessions_reserved++;
+		call->session_slot = true;
+	}
+	pthread_mutex_unlock(&med->lock);
+	return err;
+}
+
+/* Record (@add: into the room session_reserve() kept) or forget session @id
+ * of @mg. Out of host memory the id is not recorded: the guest then cannot
+ * name it, which fails safe. */
 static void session_track(struct teesim_mediator *med, struct tsim_med_guest *mg, uint32_t id,
 			  bool add)
 {
@@ -127,7 +160,7 @@ static void session_track(struct teesim_mediator *med, struct tsim_med_guest *mg
 	if (add) {
 		if (mg->nsessions == mg->cap_sessions) {
 			size_t cap = mg->cap_sessions ? 2 * mg->cap_sessions : 8;
-			uint32_t *n = realloc(mg->sessions, cap * sizeof(*n));
+			uint32_t *n = tsim_reallocarray(med->m, mg->sessions, cap, sizeof(*n));
 
 			if (!n)
 				goto out;
@@ -572,6 +605,13 @@ void tsim_med_std_call(struct teesim_mediator *med, struct tsim_med_guest *mg,
 	}
 	if (a->cmd == TEESIM_OPTEE_MSG_CMD_UNREGISTER_SHM && a->num_params >= 1)
 		call->unreg_cookie = a->params[0].u.rmem.shm_ref;
+	if (a->cmd == TEESIM_OPTEE_MSG_CMD_OPEN_SESSION && session_reserve(med, mg, call)) {
+		a->ret = TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
+		a->ret_origin = TEESIM_OPTEE_ORIGIN_COMMS;
+		smc_err = copy_back(mg, call) ? TEESIM_OPTEE_SMC_RETURN_OK
+					      : TEESIM_OPTEE_SMC_RETURN_EBADADDR;
+		goto err_call;
+	}
 	if (uses_session(a->cmd) && !session_owned(med, mg, a->session)) {
 		/* not this guest's: 0 is no session, the secure world says so */
 		tsim_med_reject(med, mg);

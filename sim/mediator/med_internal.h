@@ -15,6 +15,10 @@
 #include <teesim/optee_abi.h>
 #include <teesim/smc.h>
 
+#include "../internal.h"
+
+#include "../alloc.h"
+
 #define MED_PAGE      4096u
 #define MED_PAGE_MASK (MED_PAGE - 1u)
 
@@ -64,6 +68,7 @@ struct tsim_med_call {
 	uint32_t guest_session;	  /* the session the guest named */
 	enum tsim_med_call_state state;
 	bool in_flight;
+	bool session_slot; /* OPEN_SESSION: holds one of its guest's sessions_reserved */
 };
 
 /* Mediator memory the secure world may still reach after its guest went. */
@@ -83,6 +88,7 @@ struct tsim_med_guest {
 	uint32_t ncalls;
 	uint32_t *sessions; /* ids the guest opened (the secure world has one table for all) */
 	size_t nsessions, cap_sessions;
+	size_t sessions_reserved; /* room kept for the OPEN_SESSION calls in flight */
 	struct teesim_mediator_guest_stats st;
 };
 
@@ -98,7 +104,12 @@ struct teesim_mediator {
 	uint64_t pool_used;
 	uint64_t smcs;
 	uint64_t rejected;
+	struct tsim_check_node check_node; /* the invariant checker's (check.c) */
 };
+
+/* check.c: make the mediator known to its machine's invariant checker, and forget it */
+void tsim_med_check_register(struct teesim_mediator *med);
+void tsim_med_check_unregister(struct teesim_mediator *med);
 
 /* mediator.c */
 uint64_t tsim_med_pair(uint32_t hi, uint32_t lo);

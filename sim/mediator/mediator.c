@@ -123,7 +123,7 @@ int teesim_mediator_guest_add(struct teesim_mediator *med, struct teesim_guest *
 	pthread_mutex_unlock(&med->lock);
 	if (other)
 		return -EEXIST;
-	mg = calloc(1, sizeof(*mg));
+	mg = tsim_calloc(med->m, 1, sizeof(*mg));
 	if (!mg)
 		return -ENOMEM;
 	mg->g = g;
@@ -132,7 +132,7 @@ int teesim_mediator_guest_add(struct teesim_mediator *med, struct teesim_guest *
 	/* Xen's domain init: OP-TEE must accept the guest, else it gets no OP-TEE */
 	if (med->cfg.announce_vms && vm_call(med, TEESIM_OPTEE_SMC_VM_CREATED, mg->client_id) !=
 					 TEESIM_OPTEE_SMC_RETURN_OK) {
-		free(mg);
+		tsim_free(med->m, mg);
 		return -ENODEV;
 	}
 	pthread_mutex_lock(&med->lock);
@@ -144,7 +144,7 @@ int teesim_mediator_guest_add(struct teesim_mediator *med, struct teesim_guest *
 	pthread_mutex_unlock(&med->lock);
 	if (other) {
 		/* another host thread added it meanwhile: its context stands */
-		free(mg);
+		tsim_free(med->m, mg);
 		return -EEXIST;
 	}
 	return 0;
@@ -164,7 +164,7 @@ static void quarantine(struct teesim_mediator *med, struct tsim_med_guest *mg,
 
 	if (!mem->n)
 		return;
-	o = calloc(1, sizeof(*o));
+	o = tsim_calloc(med->m, 1, sizeof(*o));
 	if (!o) {
 		tsim_med_release(med, mg, mem); /* no host memory: give it back after all */
 		return;
@@ -198,8 +198,8 @@ static void guest_relinquish(struct teesim_mediator *med, struct tsim_med_guest 
 	}
 	if (med->cfg.announce_vms)
 		vm_call(med, TEESIM_OPTEE_SMC_VM_DESTROYED, mg->client_id);
-	free(mg->sessions);
-	free(mg);
+	tsim_free(med->m, mg->sessions);
+	tsim_free(med->m, mg);
 }
 
 int teesim_mediator_guest_remove(struct teesim_mediator *med, struct teesim_guest *g)
@@ -417,7 +417,7 @@ struct teesim_mediator *teesim_mediator_new(struct teesim_machine *m,
 		errno = EBUSY; /* one hypervisor per machine */
 		return NULL;
 	}
-	med = calloc(1, sizeof(*med));
+	med = tsim_calloc(m, 1, sizeof(*med));
 	if (!med) {
 		errno = ENOMEM;
 		return NULL;
@@ -442,6 +442,7 @@ struct teesim_mediator *teesim_mediator_new(struct teesim_machine *m,
 	if (err)
 		goto err_guest;
 	teesim_smc_set_mediator(m, med_smc, med);
+	tsim_med_check_register(med);
 	return med;
 
 err_guest:
@@ -449,7 +450,7 @@ err_guest:
 err_lock:
 	pthread_mutex_destroy(&med->lock);
 err_free:
-	free(med);
+	tsim_free(m, med);
 	errno = -err;
 	return NULL;
 }
@@ -458,6 +459,7 @@ void teesim_mediator_free(struct teesim_mediator *med)
 {
 	if (!med)
 		return;
+	tsim_med_check_unregister(med);
 	teesim_smc_set_mediator(med->m, NULL, NULL);
 	while (med->guests) {
 		struct tsim_med_guest *mg = med->guests;
@@ -470,11 +472,11 @@ void teesim_mediator_free(struct teesim_mediator *med)
 
 		med->orphans = o->next;
 		tsim_med_release(med, NULL, &o->mem);
-		free(o);
+		tsim_free(med->m, o);
 	}
 	teesim_guest_free(med->hyp);
 	pthread_mutex_destroy(&med->lock);
-	free(med);
+	tsim_free(med->m, med);
 }
 
 const struct teesim_mediator_cfg *teesim_mediator_config(const struct teesim_mediator *med)

@@ -142,7 +142,7 @@ void tsim_sw_std_call(struct teesim_sw *sw, struct teesim_guest *from, struct te
 	}
 	if (!t->fiber) {
 		/* first call on this thread; the thread is ours while RUNNING */
-		t->fiber = tsim_fiber_new(sw->cfg.stack_size, thread_main, t);
+		t->fiber = tsim_fiber_new(sw->m, sw->cfg.stack_size, thread_main, t);
 		if (!t->fiber) {
 			/* no stack for the thread: give it back, a1..a7 preserved */
 			pthread_mutex_lock(&sw->lock);
@@ -202,7 +202,7 @@ int tsim_sw_threads_init(struct teesim_sw *sw)
 	/* a stack no fiber could get is refused here, as when fibers were made up front */
 	if (sw->cfg.stack_size > TSIM_FIBER_MAX_STACK)
 		return -ENOMEM;
-	sw->threads = calloc(sw->cfg.num_threads, sizeof(*sw->threads));
+	sw->threads = tsim_calloc(sw->m, sw->cfg.num_threads, sizeof(*sw->threads));
 	if (!sw->threads)
 		return -ENOMEM;
 	for (unsigned i = 0; i < sw->cfg.num_threads; i++) {
@@ -236,9 +236,9 @@ void tsim_sw_threads_fini(struct teesim_sw *sw)
 		tsim_fiber_free(t->fiber); /* NULL for a thread that never ran a call */
 		t->fiber = NULL;
 		for (unsigned p = 0; p < SW_NPARAMS; p++)
-			free(t->scratch[p]);
+			tsim_free(sw->m, t->scratch[p]);
 	}
-	free(sw->threads);
+	tsim_free(sw->m, sw->threads);
 	sw->threads = NULL;
 	sw->nthreads = 0;
 }

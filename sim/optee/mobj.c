@@ -15,6 +15,16 @@
 
 #define LIST_SLOTS (SW_PAGE / sizeof(uint64_t))
 
+/* A list entry: a page-aligned page of RAM or of the static pool. The same
+ * as tsim_sw_is_ns(sw, pa, SW_PAGE) for an aligned @pa, since both regions
+ * are whole pages, in two comparisons: entries are checked by the thousand,
+ * and each comparison costs a callback in a fuzzer's coverage build. */
+static bool ns_page(const struct teesim_sw *sw, teesim_pa_t pa)
+{
+	return !(pa & SW_PAGE_MASK) &&
+	       (pa - sw->ram_base < sw->ram_size || pa - sw->shm_base < sw->shm_size);
+}
+
 uint32_t tsim_sw_pagelist(struct tsim_sw_thread *t, uint64_t buf_ptr, uint64_t size,
 			  teesim_pa_t **scratch, uint64_t *cap, uint64_t *npages)
 {
@@ -30,7 +40,7 @@ uint32_t tsim_sw_pagelist(struct tsim_sw_thread *t, uint64_t buf_ptr, uint64_t s
 	if (n > sw->cfg.max_pagelist_pages)
 		return TEESIM_OPTEE_ERROR_BAD_PARAMETERS;
 	if (*cap < n) {
-		pages = realloc(*scratch, n * sizeof(*pages));
+		pages = tsim_reallocarray(sw->m, *scratch, (size_t) n, sizeof(*pages));
 		if (!pages)
 			return TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
 		*scratch = pages;
@@ -45,7 +55,7 @@ uint32_t tsim_sw_pagelist(struct tsim_sw_thread *t, uint64_t buf_ptr, uint64_t s
 				    pages + done, k * sizeof(uint64_t)))
 			return TEESIM_OPTEE_ERROR_BAD_PARAMETERS;
 		for (uint64_t i = done; i < done + k; i++)
-			if ((pages[i] & SW_PAGE_MASK) || !tsim_sw_is_ns(sw, pages[i], SW_PAGE))
+			if (!ns_page(sw, pages[i]))
 				return TEESIM_OPTEE_ERROR_BAD_PARAMETERS;
 		done += k;
 		if (done < n) {
@@ -134,10 +144,10 @@ struct tsim_sw_mobj *tsim_sw_mobj_get(struct teesim_sw *sw, uint64_t cookie)
 	return mo;
 }
 
-static void mobj_free(struct tsim_sw_mobj *mo)
+static void mobj_free(struct teesim_sw *sw, struct tsim_sw_mobj *mo)
 {
-	free(mo->pages);
-	free(mo);
+	tsim_free(sw->m, mo->pages);
+	tsim_free(sw->m, mo);
 }
 
 static void unlink_mobj(struct teesim_sw *sw, struct tsim_sw_mobj *mo)
@@ -167,7 +177,7 @@ void tsim_sw_mobj_put(struct tsim_sw_thread *t, struct tsim_sw_mobj *mo)
 	}
 	pthread_mutex_unlock(&sw->lock);
 	if (last)
-		mobj_free(mo);
+		mobj_free(sw, mo);
 	if (key) {
 		struct teesim_optee_msg_param p = {.attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT};
 
@@ -190,7 +200,7 @@ uint32_t tsim_sw_register_shm(struct tsim_sw_thread *t, uint64_t buf_ptr, uint64
 	if (res)
 		goto out;
 	res = TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
-	mo = calloc(1, sizeof(*mo));
+	mo = tsim_calloc(sw->m, 1, sizeof(*mo));
 	if (!mo)
 		goto out;
 	mo->cookie = cookie;
@@ -209,7 +219,7 @@ uint32_t tsim_sw_register_shm(struct tsim_sw_thread *t, uint64_t buf_ptr, uint64
 	pthread_mutex_unlock(&sw->lock);
 	res = TEESIM_OPTEE_SUCCESS;
 out:
-	free(scratch);
+	tsim_free(sw->m, scratch);
 	return res;
 }
 
@@ -255,7 +265,7 @@ uint32_t tsim_sw_unregister_shm(struct tsim_sw_thread *t, uint64_t cookie)
 	busy = --mo->refs > 0;
 	pthread_mutex_unlock(&sw->lock);
 	if (!busy)
-		mobj_free(mo);
+		mobj_free(sw, mo);
 	return TEESIM_OPTEE_SUCCESS;
 }
 
@@ -265,7 +275,7 @@ void tsim_sw_mobjs_fini(struct teesim_sw *sw)
 		struct tsim_sw_mobj *mo = sw->mobjs;
 
 		sw->mobjs = mo->next;
-		mobj_free(mo);
+		mobj_free(sw, mo);
 	}
 	sw->nmobjs = 0;
 }

@@ -273,6 +273,29 @@ static void session_put(struct teesim_sw *sw, struct tsim_sw_session *s)
 	pthread_mutex_unlock(&sw->lock);
 }
 
+/*
+ * A SINGLE_INSTANCE TA's instance @inst panicked: every session on it is dead and the next open
+ * starts a new instance (tee_ta_manager's panicked context). Under sw->lock.
+ */
+static void instance_kill(struct teesim_sw *sw, struct tsim_sw_ta *ta, uint64_t inst)
+{
+	if (!(ta->flags & TEESIM_TA_FLAG_SINGLE_INSTANCE) || inst != ta->instance)
+		return;
+	for (struct tsim_sw_session *o = sw->sessions; o; o = o->next)
+		if (o->ta == ta && o->instance == inst)
+			o->dead = true;
+	ta->instance++;
+	ta->inst_sessions = 0;
+}
+
+/* Session @s of a SINGLE_INSTANCE TA is gone; its instance ends with its last. Under sw->lock. */
+static void instance_put(struct tsim_sw_ta *ta, const struct tsim_sw_session *s)
+{
+	if ((ta->flags & TEESIM_TA_FLAG_SINGLE_INSTANCE) && s->instance == ta->instance &&
+	    !--ta->inst_sessions)
+		ta->instance++;
+}
+
 static bool ta_loaded(struct teesim_sw *sw, const struct tsim_sw_ta *ta)
 {
 	bool loaded;
@@ -318,7 +341,7 @@ static void open_session(struct tsim_sw_thread *t, struct msg *m)
 		if (res)
 			goto out;
 	}
-	s = calloc(1, sizeof(*s));
+	s = tsim_calloc(sw->m, 1, sizeof(*s));
 	if (!s) {
 		res = TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
 		goto out;
@@ -334,6 +357,10 @@ static void open_session(struct tsim_sw_thread *t, struct msg *m)
 		goto out;
 	}
 	ta->nsessions++; /* reserves the TA while it opens */
+	if (ta->flags & TEESIM_TA_FLAG_SINGLE_INSTANCE) {
+		s->instance = ta->instance;
+		ta->inst_sessions++;
+	}
 	pthread_mutex_unlock(&sw->lock);
 
 	call->sess = s;
@@ -344,7 +371,16 @@ static void open_session(struct tsim_sw_thread *t, struct msg *m)
 	else
 		origin = TEESIM_OPTEE_ORIGIN_TRUSTED_APP;
 	pthread_mutex_lock(&sw->lock);
+	if (call->panicked) {
+		instance_kill(sw, ta, s->instance);
+	} else if (!res && (ta->flags & TEESIM_TA_FLAG_SINGLE_INSTANCE) &&
+		   s->instance != ta->instance) {
+		/* another session panicked the instance while this one opened on it */
+		res = TEESIM_OPTEE_ERROR_TARGET_DEAD;
+		origin = TEESIM_OPTEE_ORIGIN_TEE;
+	}
 	if (res) {
+		instance_put(ta, s);
 		if (!--ta->nsessions)
 			ta->loaded = false;
 	} else {
@@ -362,7 +398,7 @@ static void open_session(struct tsim_sw_thread *t, struct msg *m)
 	}
 	pthread_mutex_unlock(&sw->lock);
 out:
-	free(s);
+	tsim_free(sw->m, s);
 	copy_out_params(t, m, 2);
 	put_params(t, call->mem, SW_TA_NPARAMS);
 	reply(t, m, res, origin);
@@ -399,6 +435,7 @@ static void invoke(struct tsim_sw_thread *t, struct msg *m)
 		if (call->panicked) {
 			pthread_mutex_lock(&sw->lock);
 			s->dead = true;
+			instance_kill(sw, s->ta, s->instance);
 			pthread_mutex_unlock(&sw->lock);
 			res = TEESIM_OPTEE_ERROR_TARGET_DEAD;
 		} else {
@@ -449,10 +486,11 @@ static void close_session(struct tsim_sw_thread *t, struct msg *m)
 			s->ta->ops->close(s->ta->ctx, call, s->ctx);
 		call->sess = NULL;
 		pthread_mutex_lock(&sw->lock);
+		instance_put(s->ta, s);
 		if (!--s->ta->nsessions)
 			s->ta->loaded = false;
 		pthread_mutex_unlock(&sw->lock);
-		free(s);
+		tsim_free(sw->m, s);
 	}
 	reply(t, m, res, TEESIM_OPTEE_ORIGIN_TEE);
 }

@@ -42,6 +42,7 @@ size_t teesim_sw_sessions(struct teesim_sw *sw, struct teesim_sw_session_info *o
 		out[n].login = s->login;
 		out[n].dead = s->dead;
 		out[n].calls = s->calls;
+		out[n].instance = s->instance;
 	}
 	pthread_mutex_unlock(&sw->lock);
 	return n;
@@ -74,8 +75,9 @@ long teesim_sw_shm_pages(struct teesim_sw *sw, uint64_t cookie, teesim_pa_t *pas
 	for (const struct tsim_sw_mobj *mo = sw->mobjs; mo; mo = mo->next) {
 		if (mo->cookie != cookie)
 			continue;
-		for (uint64_t i = 0; i < mo->npages && i < max; i++)
-			pas[i] = mo->pages[i];
+		if (mo->npages && max)
+			memcpy(pas, mo->pages,
+			       (size_t) (mo->npages < max ? mo->npages : max) * sizeof(*pas));
 		n = (long) mo->npages;
 		break;
 	}

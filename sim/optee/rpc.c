@@ -154,7 +154,7 @@ struct teesim_ta_shm *tsim_sw_shm_alloc(struct tsim_sw_thread *t, uint32_t type,
 		      got <= SW_PAGE && tsim_sw_is_ns(sw, buf, SW_PAGE)))) {
 		goto refuse;
 	}
-	shm = calloc(1, sizeof(*shm));
+	shm = tsim_calloc(sw->m, 1, sizeof(*shm));
 	if (!shm)
 		goto refuse;
 	shm->mobj.cookie = cookie;
@@ -178,7 +178,7 @@ struct teesim_ta_shm *tsim_sw_shm_alloc(struct tsim_sw_thread *t, uint32_t type,
 	return shm;
 
 refuse:
-	free(pages);
+	tsim_free(sw->m, pages);
 	send_shm_free(t, type, cookie);
 	*ret = res;
 	return NULL;
@@ -198,8 +198,8 @@ uint32_t tsim_sw_shm_free(struct tsim_sw_thread *t, struct teesim_ta_shm *shm)
 	pthread_mutex_lock(&t->sw->lock);
 	t->sw->nrpc_shms--;
 	pthread_mutex_unlock(&t->sw->lock);
-	free(shm->mobj.pages);
-	free(shm);
+	tsim_free(t->sw->m, shm->mobj.pages);
+	tsim_free(t->sw->m, shm);
 	return res;
 }
 

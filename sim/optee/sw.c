@@ -39,7 +39,7 @@ struct teesim_sw *teesim_sw_new(struct teesim_machine *m, const struct teesim_sw
 	struct teesim_sw *sw;
 	int err;
 
-	sw = calloc(1, sizeof(*sw));
+	sw = tsim_calloc(m, 1, sizeof(*sw));
 	if (!sw) {
 		errno = ENOMEM;
 		return NULL;
@@ -73,20 +73,20 @@ struct teesim_sw *teesim_sw_new(struct teesim_machine *m, const struct teesim_sw
 	if (tsim_sw_threads_init(sw))
 		goto err_lock;
 	if (sw->cfg.builtin_tas && tsim_sw_builtin_register(sw))
-		goto err_threads;
+		goto err_tas; /* the TAs registered before the one that failed */
 	err = -teesim_smc_attach(m, teesim_sw_smc, sw);
 	if (err)
 		goto err_tas;
+	tsim_sw_check_register(sw);
 	return sw;
 
 err_tas:
 	tsim_sw_tas_fini(sw);
-err_threads:
 	tsim_sw_threads_fini(sw);
 err_lock:
 	pthread_mutex_destroy(&sw->lock);
 err_free:
-	free(sw);
+	tsim_free(m, sw);
 	errno = err;
 	return NULL;
 }
@@ -95,13 +95,14 @@ void teesim_sw_free(struct teesim_sw *sw)
 {
 	if (!sw)
 		return;
+	tsim_sw_check_unregister(sw);
 	teesim_smc_detach(sw->m);
 	/* unwinds suspended threads; their calls drop sessions' and objects' refs */
 	tsim_sw_threads_fini(sw);
 	tsim_sw_tas_fini(sw);
 	tsim_sw_mobjs_fini(sw);
 	pthread_mutex_destroy(&sw->lock);
-	free(sw);
+	tsim_free(sw->m, sw);
 }
 
 const struct teesim_sw_cfg *teesim_sw_config(const struct teesim_sw *sw)

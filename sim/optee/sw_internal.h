@@ -12,7 +12,9 @@
 
 #include <teesim/teesim.h>
 
+#include "../alloc.h"
 #include "../fiber.h"
+#include "../internal.h"
 
 #define SW_PAGE	       4096u
 #define SW_PAGE_MASK   ((uint64_t) SW_PAGE - 1)
@@ -69,6 +71,8 @@ struct tsim_sw_ta {
 	unsigned flags;
 	unsigned nsessions;
 	bool loaded;
+	uint64_t instance;	/* SINGLE_INSTANCE: the current instance's number */
+	unsigned inst_sessions; /* SINGLE_INSTANCE: sessions (opening or open) on it */
 	struct tsim_sw_ta *next;
 };
 
@@ -80,7 +84,8 @@ struct tsim_sw_session {
 	uint32_t login;
 	bool dead;
 	bool cancel;
-	unsigned calls; /* calls running in it; under sw->lock */
+	unsigned calls;	   /* calls running in it; under sw->lock */
+	uint64_t instance; /* SINGLE_INSTANCE: the instance it was opened on; else 0 */
 	struct tsim_sw_session *next;
 };
 
@@ -179,7 +184,13 @@ struct teesim_sw {
 	/* statistics */
 	_Atomic uint64_t std_calls, fast_calls, rpcs, rejected, stale_accesses;
 	uint64_t nsessions, nmobjs, nrpc_shms;
+
+	struct tsim_check_node check_node; /* the invariant checker's (check.c) */
 };
+
+/* ---- check.c: make the secure world known to its machine's invariant checker, and forget it */
+void tsim_sw_check_register(struct teesim_sw *sw);
+void tsim_sw_check_unregister(struct teesim_sw *sw);
 
 /* ---- sw.c ---- */
 bool tsim_sw_is_ns(const struct teesim_sw *sw, teesim_pa_t pa, uint64_t len);

@@ -54,8 +54,8 @@ static uint32_t mem_write(struct teesim_ta_call *c, struct teesim_ta_param *p, b
 	for (uint64_t off = 0; off < p[0].size;) {
 		size_t n = p[0].size - off < sizeof(buf) ? (size_t) (p[0].size - off) : sizeof(buf);
 
-		for (size_t i = 0; i < n; i++)
-			buf[i] = v++;
+		for (size_t i = 0; i < n; i++, v = (uint8_t) (v + 1)) /* wraps 255 -> 0 */
+			buf[i] = v;
 		if (teesim_ta_memref_write(c, 0, off, buf, n))
 			return TEESIM_OPTEE_ERROR_ACCESS_DENIED;
 		off += n;
@@ -164,13 +164,14 @@ static uint32_t rpc_fs(struct teesim_ta_call *c, struct teesim_ta_param *p)
 	struct teesim_ta_shm *shm;
 	uint32_t res;
 
-	shm = teesim_ta_shm_alloc(c, TEESIM_OPTEE_RPC_SHM_TYPE_KERNEL, sizeof(name), &res);
+	shm = teesim_ta_shm_alloc(c, TEESIM_OPTEE_RPC_SHM_TYPE_APPL, sizeof(name), &res);
 	if (!shm)
 		return res;
 	memset(rp, 0, sizeof(rp));
 	rp[0].attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT;
 	rp[0].a = p[1].a;
-	rp[1].attr = TEESIM_OPTEE_MSG_ATTR_TYPE_TMEM_INOUT;
+	/* OP-TEE's REE FS client passes the object name as an input memref */
+	rp[1].attr = TEESIM_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT;
 	rp[1].shm = shm;
 	rp[1].size = sizeof(name);
 	rp[2].attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_OUTPUT;

@@ -11,59 +11,61 @@
 
 #define TA_LOAD_MAX (16u << 20) /* largest TA image accepted */
 
+/* hex digit value + 1 of every byte (0: not a hex digit): one lookup and one
+ * comparison per character, where chains of range tests cost a fuzzer's
+ * coverage build a callback each (every secure world parses its built-in
+ * TAs' UUIDs when it is made) */
+static const uint8_t hex1[256] = {
+    ['0'] = 1,	['1'] = 2,  ['2'] = 3,	['3'] = 4,  ['4'] = 5,	['5'] = 6,  ['6'] = 7,	['7'] = 8,
+    ['8'] = 9,	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 int teesim_uuid_parse(const char *str, struct teesim_uuid *uuid)
 {
-	static const unsigned dash[] = {8, 13, 18, 23};
-	unsigned nb = 0, d = 0;
+	/* the byte index each pair of hex digits starts at; dashes at 8, 13, 18, 23 */
+	static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+	struct teesim_uuid u;
+	unsigned bad = 0;
 
 	if (!str || !uuid || strlen(str) != 36)
 		return -EINVAL;
-	for (unsigned i = 0; i < 36;) {
-		int hi, lo;
+	bad |= (str[8] ^ '-') | (str[13] ^ '-') | (str[18] ^ '-') | (str[23] ^ '-');
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned hi = hex1[(unsigned char) str[at[i]]],
+			 lo = hex1[(unsigned char) str[at[i] + 1]];
 
-		if (d < 4 && i == dash[d]) {
-			if (str[i] != '-')
-				return -EINVAL;
-			d++;
-			i++;
-			continue;
-		}
-		hi = str[i] >= '0' && str[i] <= '9'   ? str[i] - '0'
-		     : str[i] >= 'a' && str[i] <= 'f' ? str[i] - 'a' + 10
-		     : str[i] >= 'A' && str[i] <= 'F' ? str[i] - 'A' + 10
-						      : -1;
-		lo = str[i + 1] >= '0' && str[i + 1] <= '9'   ? str[i + 1] - '0'
-		     : str[i + 1] >= 'a' && str[i + 1] <= 'f' ? str[i + 1] - 'a' + 10
-		     : str[i + 1] >= 'A' && str[i + 1] <= 'F' ? str[i + 1] - 'A' + 10
-							      : -1;
-		if (hi < 0 || lo < 0 || (d < 4 && i + 1 == dash[d]))
-			return -EINVAL;
-		uuid->b[nb++] = (uint8_t) (hi << 4 | lo);
-		i += 2;
+		bad |= !hi | !lo;
+		u.b[i] = (uint8_t) ((hi - 1) << 4 | (lo - 1));
 	}
+	if (bad)
+		return -EINVAL;
+	*uuid = u;
 	return 0;
 }
 
 int teesim_sw_ta_register(struct teesim_sw *sw, const struct teesim_ta_desc *desc)
 {
-	const unsigned known = TEESIM_TA_FLAG_NEEDS_LOAD | TEESIM_TA_FLAG_SINGLE_SESSION;
+	const unsigned known = TEESIM_TA_FLAG_NEEDS_LOAD | TEESIM_TA_FLAG_SINGLE_SESSION |
+			       TEESIM_TA_FLAG_SINGLE_INSTANCE;
 	struct tsim_sw_ta *ta;
 	int err = 0;
 
 	if (!desc || !desc->ops || !desc->ops->invoke || (desc->flags & ~known))
 		return -EINVAL;
-	ta = calloc(1, sizeof(*ta));
+	ta = tsim_calloc(sw->m, 1, sizeof(*ta));
 	if (!ta)
 		return -ENOMEM;
-	ta->name = strdup(desc->name ? desc->name : "");
+	ta->name = tsim_strdup(sw->m, desc->name ? desc->name : "");
 	if (!ta->name) {
-		free(ta);
+		tsim_free(sw->m, ta);
 		return -ENOMEM;
 	}
 	ta->uuid = desc->uuid;
 	ta->ops = desc->ops;
 	ta->ctx = desc->ctx;
 	ta->flags = desc->flags;
+	ta->instance = 1;
 	pthread_mutex_lock(&sw->lock);
 	for (struct tsim_sw_ta *o = sw->tas; o; o = o->next)
 		if (!memcmp(&o->uuid, &ta->uuid, sizeof(ta->uuid)))
@@ -74,8 +76,8 @@ int teesim_sw_ta_register(struct teesim_sw *sw, const struct teesim_ta_desc *des
 	}
 	pthread_mutex_unlock(&sw->lock);
 	if (err) {
-		free(ta->name);
-		free(ta);
+		tsim_free(sw->m, ta->name);
+		tsim_free(sw->m, ta);
 	}
 	return err;
 }
@@ -98,7 +100,7 @@ void tsim_sw_tas_fini(struct teesim_sw *sw)
 		struct tsim_sw_session *s = sw->sessions;
 
 		sw->sessions = s->next;
-		free(s);
+		tsim_free(sw->m, s);
 	}
 	sw->nsessions = 0;
 	while (sw->tas) {
@@ -107,8 +109,8 @@ void tsim_sw_tas_fini(struct teesim_sw *sw)
 		sw->tas = ta->next;
 		if (ta->ops->destroy)
 			ta->ops->destroy(ta->ctx);
-		free(ta->name);
-		free(ta);
+		tsim_free(sw->m, ta->name);
+		tsim_free(sw->m, ta);
 	}
 }
 
@@ -186,6 +188,11 @@ unsigned teesim_ta_thread_id(const struct teesim_ta_call *call)
 struct teesim_sw *teesim_ta_sw(const struct teesim_ta_call *call)
 {
 	return call->t->sw;
+}
+
+uint64_t teesim_ta_instance(const struct teesim_ta_call *call)
+{
+	return call->sess ? call->sess->instance : 0;
 }
 
 bool teesim_ta_cancelled(const struct teesim_ta_call *call)

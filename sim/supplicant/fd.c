@@ -20,6 +20,8 @@
 /* Parameters tee-supplicant makes room for in SUPPL_RECV (RPC_NUM_PARAMS): the meta one included.
  */
 #define FD_RPC_NUM_PARAMS 5u
+/* RECV / SEND attempts while the kernel answers -ENOMEM */
+#define FD_IOCTL_TRIES 3u
 
 /*
  * The arguments of one round, in the process's memory. hdr and params are
@@ -121,14 +123,14 @@ uint32_t tsim_supp_shm_alloc(struct teesim_supplicant *s, const struct tsim_supp
 		return TEESIM_OPTEE_ERROR_BAD_PARAMETERS;
 	if (params[0].b > SIZE_MAX)
 		return TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
-	shm = calloc(1, sizeof(*shm));
+	shm = tsim_calloc(s->m, 1, sizeof(*shm));
 	if (shm == NULL)
 		return TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
 	shm->size = (size_t) params[0].b;
 	shm->proc = x->proc;
 	rc = reg_mem(x) ? shm_register(x, shm) : shm_alloc(x, shm);
 	if (rc) {
-		free(shm);
+		tsim_free(s->m, shm);
 		return TEESIM_OPTEE_ERROR_OUT_OF_MEMORY;
 	}
 	shm->next = s->shms;
@@ -161,7 +163,7 @@ uint32_t tsim_supp_shm_free(struct teesim_supplicant *s, const struct tsim_supp_
 		teesim_process_munmap(x->proc, shm->va, shm->map_len);
 	else
 		teesim_munmap(x->proc, shm->va, shm->map_len);
-	free(shm);
+	tsim_free(s->m, shm);
 	return TEESIM_OPTEE_SUCCESS;
 }
 
@@ -171,7 +173,7 @@ void tsim_supp_shm_forget(struct teesim_supplicant *s)
 		struct tsim_supp_shm *shm = s->shms;
 
 		s->shms = shm->next;
-		free(shm);
+		tsim_free(s->m, shm);
 	}
 	s->st.shms = 0;
 }
@@ -223,7 +225,13 @@ int teesim_supplicant_serve_fd(struct teesim_supplicant *s, struct teesim_proces
 	pg->params[0].attr = TEE_IOCTL_PARAM_ATTR_META;
 	pg->buf.buf_ptr = (uint64_t) (uintptr_t) pg->hdr;
 	pg->buf.buf_len = sizeof(pg->hdr) + sizeof(pg->params);
-	rc = teesim_ioctl(p, fd, TEE_IOC_SUPPL_RECV, &pg->buf);
+	/* out of memory in the kernel leaves the request queued (or handed, for
+	 * SEND): try again, or the answer and what the request made are lost */
+	for (i = 0; i < FD_IOCTL_TRIES; i++) {
+		rc = teesim_ioctl(p, fd, TEE_IOC_SUPPL_RECV, &pg->buf);
+		if (rc != -ENOMEM)
+			break;
+	}
 	if (rc)
 		goto out;
 
@@ -258,7 +266,21 @@ int teesim_supplicant_serve_fd(struct teesim_supplicant *s, struct teesim_proces
 	pg->hdr[0] = ret; /* ret */
 	pg->hdr[1] = num; /* num_params */
 	pg->buf.buf_len = sizeof(pg->hdr) + num * sizeof(struct tee_ioctl_param);
-	rc = teesim_ioctl(p, fd, TEE_IOC_SUPPL_SEND, &pg->buf);
+	for (i = 0; i < FD_IOCTL_TRIES; i++) {
+		rc = teesim_ioctl(p, fd, TEE_IOC_SUPPL_SEND, &pg->buf);
+		if (rc != -ENOMEM)
+			break;
+	}
+	if (rc && func == TEESIM_OPTEE_RPC_CMD_SHM_ALLOC && ret == TEESIM_OPTEE_SUCCESS &&
+	    num - nmeta == 1) {
+		/* the answer never reached the secure world: nobody will free the buffer */
+		struct tee_ioctl_param fp = {.attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT,
+					     .b = params[0].c};
+
+		pthread_mutex_lock(&s->lock);
+		tsim_supp_shm_free(s, &x, 1, &fp);
+		pthread_mutex_unlock(&s->lock);
+	}
 out:
 	teesim_process_munmap(p, pg, sizeof(*pg));
 	return rc;

@@ -13,44 +13,54 @@
 /* param[0].a of a SUPP_PLUGIN request: invoke a plugin (OPTEE_INVOKE_PLUGIN). */
 #define TSIM_SUPP_INVOKE_PLUGIN 0u
 
-struct teesim_supplicant *teesim_supplicant_new(void)
+struct teesim_supplicant *teesim_supplicant_new_on(struct teesim_machine *m)
 {
-	struct teesim_supplicant *s = calloc(1, sizeof(*s));
+	struct teesim_supplicant *s = tsim_calloc(m, 1, sizeof(*s));
 
 	if (s == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (pthread_mutex_init(&s->lock, NULL)) {
-		free(s);
+		tsim_free(m, s);
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->m = m;
 	tsim_vfs_init(s);
+	if (m)
+		tsim_supp_check_register(s);
 	return s;
+}
+
+struct teesim_supplicant *teesim_supplicant_new(void)
+{
+	return teesim_supplicant_new_on(NULL);
 }
 
 void teesim_supplicant_free(struct teesim_supplicant *s)
 {
 	if (s == NULL)
 		return;
+	if (s->m)
+		tsim_check_unregister(s->m, &s->check_node);
 	tsim_vfs_fini(s);
 	tsim_supp_shm_forget(s);
 	while (s->tas) {
 		struct tsim_supp_ta *t = s->tas;
 
 		s->tas = t->next;
-		free(t->image);
-		free(t);
+		tsim_free(s->m, t->image);
+		tsim_free(s->m, t);
 	}
 	while (s->plugins) {
 		struct tsim_supp_plugin *p = s->plugins;
 
 		s->plugins = p->next;
-		free(p);
+		tsim_free(s->m, p);
 	}
 	pthread_mutex_destroy(&s->lock);
-	free(s);
+	tsim_free(s->m, s);
 }
 
 /* ---- TA store ---- */
@@ -73,10 +83,10 @@ int teesim_supplicant_ta_add(struct teesim_supplicant *s, const uint8_t uuid[16]
 
 	if (s == NULL || uuid == NULL || image == NULL || len == 0)
 		return -EINVAL;
-	t = calloc(1, sizeof(*t));
+	t = tsim_calloc(s->m, 1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
-	t->image = malloc(len);
+	t->image = tsim_malloc(s->m, len);
 	if (t->image == NULL) {
 		rc = -ENOMEM;
 		goto err_free_ta;
@@ -98,9 +108,9 @@ int teesim_supplicant_ta_add(struct teesim_supplicant *s, const uint8_t uuid[16]
 	return 0;
 
 err_free_image:
-	free(t->image);
+	tsim_free(s->m, t->image);
 err_free_ta:
-	free(t);
+	tsim_free(s->m, t);
 	return rc;
 }
 
@@ -120,8 +130,8 @@ int teesim_supplicant_ta_remove(struct teesim_supplicant *s, const uint8_t uuid[
 	*pp = t->next;
 	s->st.tas--;
 	pthread_mutex_unlock(&s->lock);
-	free(t->image);
-	free(t);
+	tsim_free(s->m, t->image);
+	tsim_free(s->m, t);
 	return 0;
 }
 
@@ -144,7 +154,7 @@ int teesim_supplicant_plugin_register(struct teesim_supplicant *s, const uint8_t
 
 	if (s == NULL || uuid == NULL || fn == NULL)
 		return -EINVAL;
-	p = calloc(1, sizeof(*p));
+	p = tsim_calloc(s->m, 1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
 	memcpy(p->uuid, uuid, 16);
@@ -154,7 +164,7 @@ int teesim_supplicant_plugin_register(struct teesim_supplicant *s, const uint8_t
 	pthread_mutex_lock(&s->lock);
 	if (plugin_find(s, uuid)) {
 		pthread_mutex_unlock(&s->lock);
-		free(p);
+		tsim_free(s->m, p);
 		return -EEXIST;
 	}
 	p->next = s->plugins;

@@ -12,6 +12,9 @@
 #include <teesim/optee_abi.h>
 #include <teesim/supplicant.h>
 
+#include "alloc.h"
+#include "internal.h"
+
 /* First file descriptor handed out: 0-2 are a process's standard streams. */
 #define TSIM_SUPP_FIRST_FD 3
 /* tee-supplicant's rel_filename buffer: a name must be shorter than this - 3. */
@@ -84,6 +87,8 @@ struct tsim_supp_xport {
 
 struct teesim_supplicant {
 	pthread_mutex_t lock;
+	struct teesim_machine *m; /* allocates everything here (NULL: the host; sim/alloc.h) */
+	struct tsim_check_node check_node; /* on @m's invariant checker (check.c) */
 
 	struct tsim_supp_ta *tas;
 	struct tsim_supp_plugin *plugins;

@@ -131,27 +131,28 @@ static void child_unlink(struct tsim_supp_node *n)
 	n->parent = NULL;
 }
 
-static char *comp_dup(const struct comp *c)
+static char *comp_dup(struct teesim_supplicant *s, const struct comp *c)
 {
-	char *s = malloc(c->len + 1);
+	char *d = tsim_malloc(s->m, c->len + 1);
 
-	if (s) {
-		memcpy(s, c->p, c->len);
-		s[c->len] = '\0';
+	if (d) {
+		memcpy(d, c->p, c->len);
+		d[c->len] = '\0';
 	}
-	return s;
+	return d;
 }
 
 /* A node named @c, not linked; @file NULL for a directory. */
-static struct tsim_supp_node *node_new(const struct comp *c, struct tsim_supp_file *file)
+static struct tsim_supp_node *node_new(struct teesim_supplicant *s, const struct comp *c,
+				       struct tsim_supp_file *file)
 {
-	struct tsim_supp_node *n = calloc(1, sizeof(*n));
+	struct tsim_supp_node *n = tsim_calloc(s->m, 1, sizeof(*n));
 
 	if (n == NULL)
 		return NULL;
-	n->name = comp_dup(c);
+	n->name = comp_dup(s, c);
 	if (n->name == NULL) {
-		free(n);
+		tsim_free(s->m, n);
 		return NULL;
 	}
 	n->file = file;
@@ -162,11 +163,11 @@ static struct tsim_supp_node *node_new(const struct comp *c, struct tsim_supp_fi
 static struct tsim_supp_node *file_new(struct teesim_supplicant *s, struct tsim_supp_node *dir,
 				       const struct comp *c)
 {
-	struct tsim_supp_file *f = calloc(1, sizeof(*f));
-	struct tsim_supp_node *n = f ? node_new(c, f) : NULL;
+	struct tsim_supp_file *f = tsim_calloc(s->m, 1, sizeof(*f));
+	struct tsim_supp_node *n = f ? node_new(s, c, f) : NULL;
 
 	if (n == NULL) {
-		free(f);
+		tsim_free(s->m, f);
 		return NULL;
 	}
 	f->refs = 1;
@@ -180,8 +181,8 @@ static void file_put(struct teesim_supplicant *s, struct tsim_supp_file *f)
 	if (--f->refs)
 		return;
 	s->st.bytes -= f->size;
-	free(f->data);
-	free(f);
+	tsim_free(s->m, f->data);
+	tsim_free(s->m, f);
 }
 
 /* Unlink and free a file node or an empty directory node. */
@@ -194,23 +195,23 @@ static void node_delete(struct teesim_supplicant *s, struct tsim_supp_node *n)
 	} else {
 		s->st.dirs--;
 	}
-	free(n->name);
-	free(n);
+	tsim_free(s->m, n->name);
+	tsim_free(s->m, n);
 }
 
 /* Free a whole subtree (teardown only: counters are not kept). */
-static void tree_free(struct tsim_supp_node *n)
+static void tree_free(struct teesim_supplicant *s, struct tsim_supp_node *n)
 {
 	while (n) {
 		struct tsim_supp_node *next = n->next;
 
-		tree_free(n->children);
+		tree_free(s, n->children);
 		if (n->file) {
-			free(n->file->data);
-			free(n->file);
+			tsim_free(s->m, n->file->data);
+			tsim_free(s->m, n->file);
 		}
-		free(n->name);
-		free(n);
+		tsim_free(s->m, n->name);
+		tsim_free(s->m, n);
 		n = next;
 	}
 }
@@ -292,7 +293,7 @@ static int file_resize(struct teesim_supplicant *s, struct tsim_supp_file *f, ui
 
 		while (cap < size)
 			cap = cap > SIZE_MAX / 2 ? (size_t) size : cap * 2;
-		d = realloc(f->data, cap);
+		d = tsim_realloc(s->m, f->data, cap);
 		if (d == NULL)
 			return -ENOMEM;
 		f->data = d;
@@ -330,7 +331,7 @@ static int fd_alloc(struct teesim_supplicant *s, struct tsim_supp_file *f)
 		;
 	if (i == s->nfds) {
 		size_t n = s->nfds ? s->nfds * 2 : 16;
-		struct tsim_supp_file **fds = realloc(s->fds, n * sizeof(*fds));
+		struct tsim_supp_file **fds = tsim_reallocarray(s->m, s->fds, n, sizeof(*fds));
 
 		if (fds == NULL)
 			return -ENOMEM;
@@ -351,14 +352,14 @@ static struct tsim_supp_dirh *dirh_get(struct teesim_supplicant *s, int h)
 	return s->dirs[h];
 }
 
-static void dirh_free(struct tsim_supp_dirh *h)
+static void dirh_free(struct teesim_supplicant *s, struct tsim_supp_dirh *h)
 {
 	size_t i;
 
 	for (i = 0; i < h->n; i++)
-		free(h->names[i]);
-	free(h->names);
-	free(h);
+		tsim_free(s->m, h->names[i]);
+	tsim_free(s->m, h->names);
+	tsim_free(s->m, h);
 }
 
 /* ---- the POSIX calls ---- */
@@ -470,7 +471,7 @@ int tsim_vfs_mkdir(struct teesim_supplicant *s, const char *path)
 		return rc;
 	if (!has_last || child_find(dir, &last))
 		return -EEXIST;
-	n = node_new(&last, NULL);
+	n = node_new(s, &last, NULL);
 	if (n == NULL)
 		return -ENOMEM;
 	child_link(dir, n);
@@ -550,13 +551,13 @@ int tsim_vfs_rename(struct teesim_supplicant *s, const char *from, const char *t
 	if (is_dir(old) && in_subtree(ndir, old))
 		return -EINVAL;
 
-	newname = comp_dup(&nlast);
+	newname = comp_dup(s, &nlast);
 	if (newname == NULL)
 		return -ENOMEM;
 	if (tgt)
 		node_delete(s, tgt);
 	child_unlink(old);
-	free(old->name);
+	tsim_free(s->m, old->name);
 	old->name = newname;
 	child_link(ndir, old);
 	return 0;
@@ -579,16 +580,16 @@ int tsim_vfs_opendir(struct teesim_supplicant *s, const char *path, int *out)
 	for (c = d->children; c; c = c->next)
 		n += c->name[0] != '.';
 
-	h = calloc(1, sizeof(*h));
+	h = tsim_calloc(s->m, 1, sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
-	h->names = calloc(n ? n : 1, sizeof(*h->names));
+	h->names = tsim_calloc(s->m, n ? n : 1, sizeof(*h->names));
 	if (h->names == NULL)
 		goto err_oom;
 	for (c = d->children; c; c = c->next) {
 		if (c->name[0] == '.')
 			continue;
-		h->names[h->n] = strdup(c->name);
+		h->names[h->n] = tsim_strdup(s->m, c->name);
 		if (h->names[h->n] == NULL)
 			goto err_oom;
 		h->n++;
@@ -597,7 +598,7 @@ int tsim_vfs_opendir(struct teesim_supplicant *s, const char *path, int *out)
 		;
 	if (i == s->ndirs) {
 		size_t nd = s->ndirs ? s->ndirs * 2 : 16;
-		struct tsim_supp_dirh **dirs = realloc(s->dirs, nd * sizeof(*dirs));
+		struct tsim_supp_dirh **dirs = tsim_reallocarray(s->m, s->dirs, nd, sizeof(*dirs));
 
 		if (dirs == NULL)
 			goto err_oom;
@@ -611,7 +612,7 @@ int tsim_vfs_opendir(struct teesim_supplicant *s, const char *path, int *out)
 	return 0;
 
 err_oom:
-	dirh_free(h);
+	dirh_free(s, h);
 	return -ENOMEM;
 }
 
@@ -642,7 +643,7 @@ int tsim_vfs_closedir(struct teesim_supplicant *s, int h)
 		return -EBADF;
 	s->dirs[h] = NULL;
 	s->st.open_dirs--;
-	dirh_free(d);
+	dirh_free(s, d);
 	return 0;
 }
 
@@ -661,12 +662,12 @@ void tsim_vfs_fini(struct teesim_supplicant *s)
 	for (i = 0; i < s->nfds; i++)
 		if (s->fds[i])
 			tsim_vfs_close(s, (int) i + TSIM_SUPP_FIRST_FD);
-	free(s->fds);
+	tsim_free(s->m, s->fds);
 	for (i = 0; i < s->ndirs; i++)
 		if (s->dirs[i])
-			dirh_free(s->dirs[i]);
-	free(s->dirs);
-	tree_free(s->root.children);
+			dirh_free(s, s->dirs[i]);
+	tsim_free(s->m, s->dirs);
+	tree_free(s, s->root.children);
 	s->root.children = NULL;
 }
 
@@ -689,6 +690,7 @@ struct walk_ctx {
 	void *ctx;
 	char *path;
 	size_t cap;
+	struct teesim_machine *m;
 };
 
 static int walk_dir(struct walk_ctx *w, const struct tsim_supp_node *dir, size_t plen)
@@ -700,7 +702,7 @@ static int walk_dir(struct walk_ctx *w, const struct tsim_supp_node *dir, size_t
 		size_t nl = strlen(n->name), need = plen + nl + 2;
 
 		if (need > w->cap) {
-			char *p = realloc(w->path, need * 2);
+			char *p = tsim_realloc(w->m, w->path, need * 2);
 
 			if (p == NULL)
 				return -ENOMEM;
@@ -724,15 +726,16 @@ static int walk_dir(struct walk_ctx *w, const struct tsim_supp_node *dir, size_t
 
 int teesim_supplicant_fs_walk(struct teesim_supplicant *s, teesim_supplicant_walk_fn fn, void *ctx)
 {
-	struct walk_ctx w = {fn, ctx, NULL, 0};
+	struct walk_ctx w = {fn, ctx, NULL, 0, NULL};
 	int rc;
 
 	if (s == NULL || fn == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&s->lock);
+	w.m = s->m;
 	rc = walk_dir(&w, &s->root, 0);
 	pthread_mutex_unlock(&s->lock);
-	free(w.path);
+	tsim_free(s->m, w.path);
 	return rc;
 }
 
@@ -772,7 +775,7 @@ static int mkdirs(struct teesim_supplicant *s, const char *path, struct tsim_sup
 	while (comp_next(&cur, &next)) {
 		n = child_find(d, &c);
 		if (n == NULL) {
-			n = node_new(&c, NULL);
+			n = node_new(s, &c, NULL);
 			if (n == NULL)
 				return -ENOMEM;
 			child_link(d, n);

@@ -16,13 +16,14 @@
 
 #include "tee_private.h"
 
-struct tee_file *tee_file_alloc(enum teesim_tee_fd_kind kind)
+struct tee_file *tee_file_alloc(struct teesim_machine *m, enum teesim_tee_fd_kind kind)
 {
-	struct tee_file *f = calloc(1, sizeof(*f));
+	struct tee_file *f = tsim_calloc(m, 1, sizeof(*f));
 
 	if (f) {
 		atomic_init(&f->count, 1);
 		f->kind = kind;
+		f->m = m;
 	}
 	return f;
 }
@@ -35,7 +36,7 @@ void tee_file_put(struct tee_file *f)
 		teedev_close_context(f->ctx); /* tee_release */
 	else
 		tee_shm_put(f->shm); /* the shm fd's release */
-	free(f);
+	tsim_free(f->m, f);
 }
 
 static struct tee_fdtable *fdtable(struct teesim_process *p, bool create)
@@ -49,17 +50,17 @@ static struct tee_fdtable *fdtable(struct teesim_process *p, bool create)
 	core = tee_core_get(teesim_guest_machine(teesim_process_guest(p)));
 	if (!core)
 		return NULL;
-	t = calloc(1, sizeof(*t));
+	t = tsim_calloc(core->m, 1, sizeof(*t));
 	if (!t)
 		return NULL;
 	if (pthread_mutex_init(&t->lock, NULL)) {
-		free(t);
+		tsim_free(core->m, t);
 		return NULL;
 	}
 	t->core = core;
 	if (!atomic_compare_exchange_strong(&p->tee_files, &expected, t)) {
 		pthread_mutex_destroy(&t->lock);
-		free(t);
+		tsim_free(core->m, t);
 		return expected;
 	}
 	return t;
@@ -80,7 +81,7 @@ int tee_fd_install(struct teesim_process *p, struct tee_file *f)
 		goto out;
 	if (i == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct tee_file **n = realloc(t->files, cap * sizeof(*n));
+		struct tee_file **n = tsim_reallocarray(t->core->m, t->files, cap, sizeof(*n));
 
 		if (!n) {
 			err = -ENOMEM;
@@ -158,9 +159,9 @@ void tee_process_exit_files(void *arg, struct teesim_process *p)
 			tee_file_put(t->files[i]);
 		}
 	}
-	free(t->files);
+	tsim_free(t->core->m, t->files);
 	pthread_mutex_destroy(&t->lock);
-	free(t);
+	tsim_free(t->core->m, t);
 }
 
 int teesim_open(struct teesim_process *p, const char *path, int flags)
@@ -184,7 +185,7 @@ int teesim_open(struct teesim_process *p, const char *path, int flags)
 		return (int) PTR_ERR(ctx);
 	ctx->proc = p;
 	ctx->supp_nowait = false; /* user space waits for the supplicant */
-	f = tee_file_alloc(TEESIM_TEE_FD_DEVICE);
+	f = tee_file_alloc(core->m, TEESIM_TEE_FD_DEVICE);
 	if (!f) {
 		teedev_close_context(ctx);
 		return -ENOMEM;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "core/idr.h"
 
 #define IDR_BITS   6
@@ -44,28 +45,29 @@ static uint64_t from_bit(unsigned i)
 }
 
 /* idr_init */
-void tee_idr_init(struct tee_idr *idr)
+void tee_idr_init(struct tee_idr *idr, struct teesim_machine *m)
 {
 	idr->root = NULL;
 	idr->height = 0;
 	idr->count = 0;
+	idr->m = m;
 }
 
-static void free_node(struct tee_idr_node *n, unsigned level)
+static void free_node(struct teesim_machine *m, struct tee_idr_node *n, unsigned level)
 {
 	if (level > 0) {
 		for (uint64_t p = n->present; p; p &= p - 1)
-			free_node(n->slot[__builtin_ctzll(p)], level - 1);
+			free_node(m, n->slot[__builtin_ctzll(p)], level - 1);
 	}
-	free(n);
+	tsim_free(m, n);
 }
 
 /* idr_destroy */
 void tee_idr_destroy(struct tee_idr *idr)
 {
 	if (idr->root)
-		free_node(idr->root, idr->height - 1);
-	tee_idr_init(idr);
+		free_node(idr->m, idr->root, idr->height - 1);
+	tee_idr_init(idr, idr->m);
 }
 
 /*
@@ -151,7 +153,7 @@ static void fix_up(struct tee_idr *idr, uint64_t id, struct tee_idr_node **path)
 		bool empty = !child->present, full = child->full == ALL, set = child->set != 0;
 
 		if (empty) {
-			free(child);
+			tsim_free(idr->m, child);
 			n->slot[c] = NULL;
 			assign_bit(&n->present, c, false);
 		}
@@ -159,7 +161,7 @@ static void fix_up(struct tee_idr *idr, uint64_t id, struct tee_idr_node **path)
 		assign_bit(&n->set, c, !empty && set);
 	}
 	if (!idr->root->present) {
-		free(idr->root);
+		tsim_free(idr->m, idr->root);
 		idr->root = NULL;
 		idr->height = 0;
 	}
@@ -176,14 +178,14 @@ static int grow(struct tee_idr *idr, uint64_t id)
 
 		while (id >= capacity(height))
 			height++;
-		idr->root = calloc(1, sizeof(*idr->root));
+		idr->root = tsim_calloc(idr->m, 1, sizeof(*idr->root));
 		if (!idr->root)
 			return -ENOMEM;
 		idr->height = height;
 		return 0;
 	}
 	while (id >= capacity(idr->height)) {
-		struct tee_idr_node *n = calloc(1, sizeof(*n));
+		struct tee_idr_node *n = tsim_calloc(idr->m, 1, sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -229,7 +231,7 @@ int tee_idr_alloc(struct tee_idr *idr, void *ptr, int start, int end)
 		n = n->slot[c];
 	}
 	for (unsigned l = level; l > 0; l--) {
-		fresh[nfresh] = calloc(1, sizeof(struct tee_idr_node));
+		fresh[nfresh] = tsim_calloc(idr->m, 1, sizeof(struct tee_idr_node));
 		if (!fresh[nfresh])
 			goto err_fresh;
 		nfresh++;
@@ -256,9 +258,9 @@ int tee_idr_alloc(struct tee_idr *idr, void *ptr, int start, int end)
 
 err_fresh:
 	while (nfresh)
-		free(fresh[--nfresh]);
+		tsim_free(idr->m, fresh[--nfresh]);
 	if (!idr->root->present) { /* a root grow() made for an empty table */
-		free(idr->root);
+		tsim_free(idr->m, idr->root);
 		idr->root = NULL;
 		idr->height = 0;
 	}

@@ -18,15 +18,18 @@
 #include <stdint.h>
 
 struct tee_idr_node;
+struct teesim_machine;
 
 struct tee_idr {
 	struct tee_idr_node *root; /* NULL when empty */
 	unsigned height;	   /* levels of the tree; it covers ids < 64^height */
 	size_t count;		   /* ids allocated, reserved ones included */
+	struct teesim_machine *m;  /* allocates the nodes (NULL: the host; sim/alloc.h) */
 };
 
-/* idr_init: an empty table (a zeroed struct tee_idr is one too). */
-void tee_idr_init(struct tee_idr *idr);
+/* idr_init: an empty table whose nodes come from @m (a zeroed struct
+ * tee_idr is one too, allocating from the host). */
+void tee_idr_init(struct tee_idr *idr, struct teesim_machine *m);
 
 /* idr_destroy: free the table's memory, not the objects; the table is empty after. */
 void tee_idr_destroy(struct tee_idr *idr);

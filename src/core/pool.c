@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <teesim/machine.h>
+
+#include "alloc.h"
 #include "core/pool.h"
 #include "core/tee_drv.h"
 
@@ -167,6 +170,7 @@ struct res_mem {
 	struct tnode *holes, *chunks;
 	struct pool_seg *first;
 	size_t bytes_used, chunks_used, nholes, bad_frees;
+	struct teesim_machine *m; /* model: allocates the manager and its segments */
 };
 
 static struct res_mem *to_res_mem(struct tee_shm_pool_mgr *mgr)
@@ -203,13 +207,13 @@ static void chunk_insert(struct res_mem *p, struct pool_seg *s)
 }
 
 /* Take @b's extent into @a, its neighbour before it, and free @b. */
-static void seg_absorb(struct pool_seg *a, struct pool_seg *b)
+static void seg_absorb(struct res_mem *p, struct pool_seg *a, struct pool_seg *b)
 {
 	a->len += b->len;
 	a->next = b->next;
 	if (b->next)
 		b->next->prev = a;
-	free(b);
+	tsim_free(p->m, b);
 }
 
 /* pool_op_gen_alloc */
@@ -231,7 +235,7 @@ static int res_mem_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size
 		hole_remove(p, hole);
 		c = hole;
 	} else { /* carve the chunk from the start of the hole */
-		c = calloc(1, sizeof(*c));
+		c = tsim_calloc(p->m, 1, sizeof(*c));
 		if (!c)
 			return -ENOMEM;
 		hole_remove(p, hole);
@@ -276,6 +280,11 @@ static void res_mem_free(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm)
 	if (!n || seg_of(n)->len != shm->size)
 		goto bad;
 	c = seg_of(n);
+	/* model: freed pool memory is poisoned, as the machine's frames are, so
+	 * that a later reader of bytes nobody wrote sees it (the kernel's pool
+	 * zeroes at allocation, not at free) */
+	if (p->m && teesim_machine_cfg(p->m)->poison)
+		memset(p->vaddr + c->off, TEESIM_POISON_FREE, c->len);
 	p->chunks = t_remove(p->chunks, &c->node);
 	p->bytes_used -= c->len;
 	p->chunks_used--;
@@ -283,12 +292,12 @@ static void res_mem_free(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm)
 		struct pool_seg *prev = c->prev;
 
 		hole_remove(p, prev);
-		seg_absorb(prev, c);
+		seg_absorb(p, prev, c);
 		c = prev;
 	}
 	if (c->next && !c->next->used) {
 		hole_remove(p, c->next);
-		seg_absorb(c, c->next);
+		seg_absorb(p, c, c->next);
 	}
 	hole_insert(p, c);
 	shm->kaddr = NULL;
@@ -304,9 +313,9 @@ static void res_mem_destroy(struct tee_shm_pool_mgr *mgr)
 
 	for (struct pool_seg *s = p->first, *next; s; s = next) {
 		next = s->next;
-		free(s);
+		tsim_free(p->m, s);
 	}
-	free(p);
+	tsim_free(p->m, p);
 }
 
 static const struct tee_shm_pool_mgr_ops res_mem_ops = {
@@ -316,7 +325,8 @@ static const struct tee_shm_pool_mgr_ops res_mem_ops = {
 };
 
 /* tee_shm_pool_mgr_alloc_res_mem */
-struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(void *vaddr, uint64_t paddr, size_t size,
+struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(struct teesim_machine *m, void *vaddr,
+							uint64_t paddr, size_t size,
 							int min_alloc_order)
 {
 	const uint64_t page_mask = POOL_PAGE_SIZE - 1;
@@ -331,15 +341,16 @@ struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(void *vaddr, uint64_t pa
 		return NULL;
 	}
 	granule = (size_t) 1 << min_alloc_order;
-	p = calloc(1, sizeof(*p));
+	p = tsim_calloc(m, 1, sizeof(*p));
 	if (!p)
 		goto err_nomem;
+	p->m = m;
 	p->vaddr = vaddr;
 	p->paddr = paddr;
 	p->size = size & ~(granule - 1); /* a tail shorter than a granule is never used */
 	p->granule = granule;
 	if (p->size) {
-		all = calloc(1, sizeof(*all));
+		all = tsim_calloc(m, 1, sizeof(*all));
 		if (!all)
 			goto err_free_pool;
 		all->len = p->size;
@@ -351,7 +362,7 @@ struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(void *vaddr, uint64_t pa
 	return &p->mgr;
 
 err_free_pool:
-	free(p);
+	tsim_free(m, p);
 err_nomem:
 	errno = ENOMEM;
 	return NULL;
@@ -375,7 +386,7 @@ static bool check_mgr_ops(const struct tee_shm_pool_mgr *mgr)
 }
 
 /* tee_shm_pool_alloc */
-struct tee_shm_pool *tee_shm_pool_alloc(struct tee_shm_pool_mgr *priv_mgr,
+struct tee_shm_pool *tee_shm_pool_alloc(struct teesim_machine *m, struct tee_shm_pool_mgr *priv_mgr,
 					struct tee_shm_pool_mgr *dmabuf_mgr)
 {
 	struct tee_shm_pool *pool;
@@ -384,18 +395,20 @@ struct tee_shm_pool *tee_shm_pool_alloc(struct tee_shm_pool_mgr *priv_mgr,
 		errno = EINVAL;
 		return NULL;
 	}
-	pool = calloc(1, sizeof(*pool));
+	pool = tsim_calloc(m, 1, sizeof(*pool));
 	if (!pool) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	pool->m = m;
 	pool->private_mgr = priv_mgr;
 	pool->dma_buf_mgr = dmabuf_mgr;
 	return pool;
 }
 
 /* tee_shm_pool_alloc_res_mem */
-struct tee_shm_pool *tee_shm_pool_alloc_res_mem(const struct tee_shm_pool_mem_info *priv_info,
+struct tee_shm_pool *tee_shm_pool_alloc_res_mem(struct teesim_machine *m,
+						const struct tee_shm_pool_mem_info *priv_info,
 						const struct tee_shm_pool_mem_info *dmabuf_info)
 {
 	struct tee_shm_pool_mgr *priv_mgr, *dmabuf_mgr;
@@ -407,15 +420,15 @@ struct tee_shm_pool *tee_shm_pool_alloc_res_mem(const struct tee_shm_pool_mem_in
 		return NULL;
 	}
 	/* 8-byte granule for the driver's private buffers */
-	priv_mgr =
-	    tee_shm_pool_mgr_alloc_res_mem(priv_info->vaddr, priv_info->paddr, priv_info->size, 3);
+	priv_mgr = tee_shm_pool_mgr_alloc_res_mem(m, priv_info->vaddr, priv_info->paddr,
+						  priv_info->size, 3);
 	if (!priv_mgr)
 		return NULL;
-	dmabuf_mgr = tee_shm_pool_mgr_alloc_res_mem(dmabuf_info->vaddr, dmabuf_info->paddr,
+	dmabuf_mgr = tee_shm_pool_mgr_alloc_res_mem(m, dmabuf_info->vaddr, dmabuf_info->paddr,
 						    dmabuf_info->size, 12);
 	if (!dmabuf_mgr)
 		goto err_free_priv_mgr;
-	pool = tee_shm_pool_alloc(priv_mgr, dmabuf_mgr);
+	pool = tee_shm_pool_alloc(m, priv_mgr, dmabuf_mgr);
 	if (!pool)
 		goto err_free_dmabuf_mgr;
 	return pool;
@@ -438,7 +451,7 @@ void tee_shm_pool_free(struct tee_shm_pool *pool)
 		return;
 	tee_shm_pool_mgr_destroy(pool->private_mgr);
 	tee_shm_pool_mgr_destroy(pool->dma_buf_mgr);
-	free(pool);
+	tsim_free(pool->m, pool);
 }
 
 int tee_shm_pool_mgr_stats(const struct tee_shm_pool_mgr *mgr, struct tee_pool_stats *st)

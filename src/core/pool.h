@@ -23,6 +23,7 @@
 
 struct tee_shm;
 struct tee_shm_pool_mgr;
+struct teesim_machine;
 
 /* struct tee_shm_pool_mgr_ops */
 struct tee_shm_pool_mgr_ops {
@@ -48,6 +49,7 @@ struct tee_shm_pool_mgr {
 struct tee_shm_pool {
 	struct tee_shm_pool_mgr *private_mgr;
 	struct tee_shm_pool_mgr *dma_buf_mgr;
+	struct teesim_machine *m; /* model: allocated the pool */
 };
 
 /* struct tee_shm_pool_mem_info */
@@ -74,9 +76,11 @@ struct tee_shm_pool_mem_info {
  * back (merging it with free neighbours) and clears shm->kaddr; a chunk it
  * did not hand out (double free, foreign address, wrong size, NULL) changes
  * nothing and is counted in bad_frees. Destroying it releases everything,
- * chunks still out included.
+ * chunks still out included. The manager's memory comes from @m (NULL: the
+ * host; sim/alloc.h).
  */
-struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(void *vaddr, uint64_t paddr, size_t size,
+struct tee_shm_pool_mgr *tee_shm_pool_mgr_alloc_res_mem(struct teesim_machine *m, void *vaddr,
+							uint64_t paddr, size_t size,
 							int min_alloc_order);
 
 /*
@@ -92,8 +96,9 @@ void tee_shm_pool_mgr_destroy(struct tee_shm_pool_mgr *mgr);
  * tee_shm_pool_alloc: a pool from two managers. Both must exist and have all
  * three ops, else NULL with errno EINVAL; ENOMEM when out of memory. The pool
  * owns the managers on success only: on failure they stay the caller's.
+ * The pool's memory comes from @m (NULL: the host).
  */
-struct tee_shm_pool *tee_shm_pool_alloc(struct tee_shm_pool_mgr *priv_mgr,
+struct tee_shm_pool *tee_shm_pool_alloc(struct teesim_machine *m, struct tee_shm_pool_mgr *priv_mgr,
 					struct tee_shm_pool_mgr *dmabuf_mgr);
 
 /*
@@ -103,7 +108,8 @@ struct tee_shm_pool *tee_shm_pool_alloc(struct tee_shm_pool_mgr *priv_mgr,
  * tee_shm_pool_mgr_alloc_res_mem(). NULL with errno (EINVAL, also for a NULL
  * info; ENOMEM) on failure, with nothing left allocated.
  */
-struct tee_shm_pool *tee_shm_pool_alloc_res_mem(const struct tee_shm_pool_mem_info *priv_info,
+struct tee_shm_pool *tee_shm_pool_alloc_res_mem(struct teesim_machine *m,
+						const struct tee_shm_pool_mem_info *priv_info,
 						const struct tee_shm_pool_mem_info *dmabuf_info);
 
 /* tee_shm_pool_free: destroy both managers and the pool (NULL: no-op). */

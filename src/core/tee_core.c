@@ -33,7 +33,7 @@ static void tee_core_free(void *arg)
 		device_free(core->devices);
 	pthread_mutex_destroy(&core->pool_lock);
 	pthread_mutex_destroy(&core->lock);
-	free(core);
+	tsim_free(core->m, core);
 }
 
 struct tee_core *tee_core_of(struct teesim_machine *m)
@@ -54,13 +54,13 @@ struct tee_core *tee_core_get(struct teesim_machine *m)
 	pthread_mutex_lock(&m->lock);
 	core = m->tee_core;
 	if (!core) {
-		core = calloc(1, sizeof(*core));
+		core = tsim_calloc(m, 1, sizeof(*core));
 		if (core && pthread_mutex_init(&core->lock, NULL)) {
-			free(core);
+			tsim_free(m, core);
 			core = NULL;
 		} else if (core && pthread_mutex_init(&core->pool_lock, NULL)) {
 			pthread_mutex_destroy(&core->lock);
-			free(core);
+			tsim_free(m, core);
 			core = NULL;
 		}
 		if (core) {
@@ -68,6 +68,7 @@ struct tee_core *tee_core_get(struct teesim_machine *m)
 			m->tee_core = core;
 			m->tee_core_free = tee_core_free;
 			m->tee_exit_files = tee_process_exit_files;
+			m->tee_core_check = tee_core_check;
 		}
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -109,7 +110,7 @@ struct tee_device *tee_device_alloc(const struct tee_desc *desc, struct teesim_g
 	core = tee_core_get(parent->m);
 	if (!core)
 		return ERR_PTR(-ENOMEM);
-	teedev = calloc(1, sizeof(*teedev));
+	teedev = tsim_calloc(core->m, 1, sizeof(*teedev));
 	if (!teedev)
 		return ERR_PTR(-ENOMEM);
 
@@ -141,7 +142,7 @@ struct tee_device *tee_device_alloc(const struct tee_desc *desc, struct teesim_g
 		err = -ENOMEM;
 		goto err_mutex;
 	}
-	tee_idr_init(&teedev->idr);
+	tee_idr_init(&teedev->idr, core->m);
 	teedev->desc = desc;
 	teedev->guest = parent;
 	teedev->core = core;
@@ -169,7 +170,7 @@ err_minor:
 	core->minors[gid] &= ~(1u << id);
 	pthread_mutex_unlock(&core->lock);
 err_free:
-	free(teedev);
+	tsim_free(core->m, teedev);
 	return ERR_PTR(err);
 }
 
@@ -204,7 +205,7 @@ static void device_free(struct tee_device *teedev)
 	pthread_cond_destroy(&teedev->c_no_users);
 	pthread_mutex_destroy(&teedev->mutex);
 	atomic_fetch_sub(&core->ndevices, 1);
-	free(teedev);
+	tsim_free(core->m, teedev);
 }
 
 void tee_device_unregister(struct tee_device *teedev)
@@ -313,7 +314,7 @@ struct tee_context *teedev_open(struct tee_device *teedev)
 
 	if (!tee_device_get(teedev))
 		return ERR_PTR(-EINVAL);
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = tsim_calloc(core->m, 1, sizeof(*ctx));
 	if (!ctx) {
 		rc = -ENOMEM;
 		goto err;
@@ -329,7 +330,7 @@ struct tee_context *teedev_open(struct tee_device *teedev)
 	atomic_fetch_add(&core->ncontexts, 1);
 	return ctx;
 err:
-	free(ctx);
+	tsim_free(core->m, ctx);
 	tee_device_put(teedev);
 	return ERR_PTR(rc);
 }
@@ -355,7 +356,7 @@ static void teedev_ctx_release(struct tee_kref *ref)
 	pthread_mutex_unlock(&teedev->mutex);
 	atomic_fetch_sub(&core->nsessions, atomic_load(&ctx->num_sessions));
 	atomic_fetch_sub(&core->ncontexts, 1);
-	free(ctx);
+	tsim_free(core->m, ctx);
 }
 
 void teedev_ctx_put(struct tee_context *ctx)
@@ -428,7 +429,7 @@ void tee_guest_kexec_user(struct teesim_guest *g)
 		/* as the exit of each process: mappings first, then the fds */
 		for (size_t i = 0; i < ndm; i++)
 			dm[i].release(dm[i].cookie);
-		free(dm);
+		tsim_free(g->m, dm);
 		tee_process_exit_files(core, p);
 	}
 }

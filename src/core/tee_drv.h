@@ -69,11 +69,16 @@ struct tee_context {
 	struct teesim_process *proc;
 	_Atomic uint32_t num_shms;     /* observation: shms holding this context */
 	_Atomic uint32_t num_sessions; /* observation: sessions the driver reports open */
+	/* model: marks of the invariant checker (src/core/tee_check.c), under the check lock */
+	uint64_t check_gen, check_done;
+	uint32_t check_fds, check_shms;
 };
 
+/* size_t in the kernel; 64 bits here so that a 32-bit host models the 64-bit
+ * kernel's values (a secure world's "short buffer" size above 4 GiB) exactly */
 struct tee_param_memref {
-	size_t shm_offs;
-	size_t size;
+	uint64_t shm_offs;
+	uint64_t size;
 	struct tee_shm *shm; /* NULL for a NULL memref */
 };
 
@@ -141,6 +146,9 @@ struct tee_shm {
 	struct tee_refcount refcount;	/* post-CVE-2021-44733 model: plain refcount */
 	struct tee_shm_pool_mgr *poolm; /* manager it came from (POOL) */
 	void *sec_world_data;		/* free for the driver */
+	/* model: marks of the invariant checker (src/core/tee_check.c), under the check lock */
+	uint64_t check_gen;
+	uint32_t check_fds, check_maps;
 };
 
 struct tee_shm_pool_mem_info;
@@ -243,6 +251,17 @@ int tee_client_invoke_func(struct tee_context *ctx, struct tee_ioctl_invoke_arg 
 int tee_client_cancel_req(struct tee_context *ctx, struct tee_ioctl_cancel_arg *arg);
 
 /* tee_param_is_memref */
+/*
+ * Model, no kernel twin: the model is the 64-bit kernel on every host. A size
+ * from the wire (u64) that a 32-bit host's size_t cannot hold saturates instead
+ * of wrapping at 2^32, so every allocator refuses it as the 64-bit kernel's
+ * refuses a size that large.
+ */
+static inline size_t tee_size_sat(uint64_t v)
+{
+	return (uint64_t) (size_t) v == v ? (size_t) v : SIZE_MAX;
+}
+
 static inline bool tee_param_is_memref(const struct tee_param *param)
 {
 	switch (param->attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK) {

@@ -95,7 +95,7 @@ static long tee_ioctl_shm_alloc(struct tee_context *ctx, uint64_t udata)
 		return -EFAULT;
 	if (data.flags) /* no input flag is defined */
 		return -EINVAL;
-	shm = tee_shm_alloc(ctx, (size_t) data.size, TEE_SHM_MAPPED | TEE_SHM_DMA_BUF);
+	shm = tee_shm_alloc(ctx, tee_size_sat(data.size), TEE_SHM_MAPPED | TEE_SHM_DMA_BUF);
 	if (IS_ERR(shm))
 		return PTR_ERR(shm);
 	data.id = shm->id;
@@ -121,7 +121,10 @@ static long tee_ioctl_shm_register(struct tee_context *ctx, uint64_t udata)
 		return -EFAULT;
 	if (data.flags)
 		return -EINVAL;
-	shm = tee_shm_register(ctx, data.addr, (size_t) data.length,
+	/* access_ok() on the 64-bit length, before tee_size_sat() could shorten it */
+	if (data.addr > TEE_TASK_SIZE || data.length > TEE_TASK_SIZE - data.addr)
+		return -EFAULT;
+	shm = tee_shm_register(ctx, data.addr, tee_size_sat(data.length),
 			       TEE_SHM_DMA_BUF | TEE_SHM_USER_MAPPED);
 	if (IS_ERR(shm))
 		return PTR_ERR(shm);
@@ -184,8 +187,8 @@ static int params_from_user(struct tee_context *ctx, struct tee_param *params, s
 			} else {
 				return -EINVAL;
 			}
-			params[n].u.memref.shm_offs = (size_t) ip.a;
-			params[n].u.memref.size = (size_t) ip.b;
+			params[n].u.memref.shm_offs = ip.a;
+			params[n].u.memref.size = ip.b;
 			params[n].u.memref.shm = shm;
 			break;
 		default:
@@ -237,11 +240,11 @@ static int get_buf(struct tee_context *ctx, uint64_t ubuf, struct tee_ioctl_buf_
 	return 0;
 }
 
-static struct tee_param *alloc_params(uint32_t n)
-{
-	/* kcalloc(0) is not NULL in the kernel: never fail for zero params */
-	return calloc(n ? n : 1, sizeof(struct tee_param));
-}
+/* kcalloc of @n params on @ctx's machine; a macro so each caller is its own
+ * allocation site. kcalloc(0) is not NULL in the kernel: never fail for zero params */
+#define alloc_params(ctx, n)                                                                       \
+	((struct tee_param *) tsim_calloc((ctx)->teedev->core->m, (n) ? (n) : 1,                   \
+					  sizeof(struct tee_param)))
 
 /* tee_ioctl_open_session */
 static long tee_ioctl_open_session(struct tee_context *ctx, uint64_t ubuf)
@@ -265,7 +268,7 @@ static long tee_ioctl_open_session(struct tee_context *ctx, uint64_t ubuf)
 	if (sizeof(arg) + PARAM_SIZE(arg.num_params) != buf.buf_len)
 		return -EINVAL;
 	if (arg.num_params) {
-		params = alloc_params(arg.num_params);
+		params = alloc_params(ctx, arg.num_params);
 		if (!params)
 			return -ENOMEM;
 		uparams = uarg + offsetof(struct tee_ioctl_open_session_arg, params);
@@ -297,7 +300,7 @@ out:
 		ops->close_session(ctx, arg.session);
 	if (params) {
 		put_params(params, arg.num_params);
-		free(params);
+		tsim_free(ctx->teedev->core->m, params);
 	}
 	return rc;
 }
@@ -323,7 +326,7 @@ static long tee_ioctl_invoke(struct tee_context *ctx, uint64_t ubuf)
 	if (sizeof(arg) + PARAM_SIZE(arg.num_params) != buf.buf_len)
 		return -EINVAL;
 	if (arg.num_params) {
-		params = alloc_params(arg.num_params);
+		params = alloc_params(ctx, arg.num_params);
 		if (!params)
 			return -ENOMEM;
 		uparams = uarg + offsetof(struct tee_ioctl_invoke_arg, params);
@@ -344,7 +347,7 @@ static long tee_ioctl_invoke(struct tee_context *ctx, uint64_t ubuf)
 out:
 	if (params) {
 		put_params(params, arg.num_params);
-		free(params);
+		tsim_free(ctx->teedev->core->m, params);
 	}
 	return rc;
 }
@@ -430,7 +433,7 @@ static long tee_ioctl_supp_recv(struct tee_context *ctx, uint64_t ubuf)
 		return -EFAULT;
 	if (sizeof(struct tee_iocl_supp_recv_arg) + PARAM_SIZE(num_params) != buf.buf_len)
 		return -EINVAL;
-	params = alloc_params(num_params);
+	params = alloc_params(ctx, num_params);
 	if (!params)
 		return -ENOMEM;
 	rc = params_from_user(ctx, params, num_params,
@@ -453,7 +456,7 @@ static long tee_ioctl_supp_recv(struct tee_context *ctx, uint64_t ubuf)
 	rc = params_to_supp(ctx, uarg + offsetof(struct tee_iocl_supp_recv_arg, params), num_params,
 			    params);
 out:
-	free(params);
+	tsim_free(ctx->teedev->core->m, params);
 	return rc;
 }
 
@@ -482,7 +485,7 @@ static int params_from_supp(struct tee_context *ctx, struct tee_param *params, s
 			/* only the size may come back; the driver updates the request */
 			p->u.memref.shm = NULL;
 			p->u.memref.shm_offs = 0;
-			p->u.memref.size = (size_t) ip.b;
+			p->u.memref.size = ip.b;
 			break;
 		default:
 			memset(&p->u, 0, sizeof(p->u));
@@ -517,7 +520,7 @@ static long tee_ioctl_supp_send(struct tee_context *ctx, uint64_t ubuf)
 	/* only "fits in the buffer": the supplicant may pass a larger one */
 	if (sizeof(hdr) + PARAM_SIZE(hdr.num_params) > buf.buf_len)
 		return -EINVAL;
-	params = alloc_params(hdr.num_params);
+	params = alloc_params(ctx, hdr.num_params);
 	if (!params)
 		return -ENOMEM;
 	rc = params_from_supp(ctx, params, hdr.num_params,
@@ -526,7 +529,7 @@ static long tee_ioctl_supp_send(struct tee_context *ctx, uint64_t ubuf)
 		goto out;
 	rc = ops->supp_send(ctx, hdr.ret, hdr.num_params, params);
 out:
-	free(params);
+	tsim_free(ctx->teedev->core->m, params);
 	return rc;
 }
 

@@ -38,6 +38,9 @@ struct tee_device {
 	void *drvdata;
 	uint32_t ncontexts;	 /* live contexts (observation) */
 	struct tee_device *next; /* core list of allocated devices (under core->lock) */
+	/* model: marks of the invariant checker (tee_check.c), under the check lock */
+	uint64_t check_gen;
+	uint32_t check_ctxs, check_nofd, check_published, check_dev_shms;
 };
 
 /* The tee core of one machine: its devices, counters and race hook. */
@@ -62,8 +65,9 @@ struct tee_core {
 struct tee_file {
 	_Atomic uint32_t count; /* fd table entries + calls in flight */
 	enum teesim_tee_fd_kind kind;
-	struct tee_context *ctx; /* DEVICE */
-	struct tee_shm *shm;	 /* SHM */
+	struct tee_context *ctx;  /* DEVICE */
+	struct tee_shm *shm;	  /* SHM */
+	struct teesim_machine *m; /* allocated the file */
 };
 
 /* The per-process fd table. */
@@ -110,11 +114,14 @@ void *tee_shm_mmap(struct teesim_process *p, struct tee_shm *shm, size_t len, un
 /* model: observation of a shm, with its device's mutex held */
 void tee_shm_fill_info(struct tee_shm *shm, struct teesim_tee_shm_info *info);
 
+/* tee_check.c: the core's part of the invariant checker (the machine's tee_core_check) */
+void tee_core_check(void *core, struct tsim_check *c);
+
 /* fdtable.c */
 /* fd_install: put @f in the lowest free fd of @p (takes over the caller's reference) */
 int tee_fd_install(struct teesim_process *p, struct tee_file *f);
 /* model of alloc_file: a file with one count */
-struct tee_file *tee_file_alloc(enum teesim_tee_fd_kind kind);
+struct tee_file *tee_file_alloc(struct teesim_machine *m, enum teesim_tee_fd_kind kind);
 /* fput */
 void tee_file_put(struct tee_file *f);
 /* exit_files: close every fd of an exiting process (the machine's exit hook) */

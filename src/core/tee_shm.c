@@ -79,7 +79,7 @@ static void unpin_pages(struct tee_shm *shm, size_t n)
 static void pages_free(struct tee_shm *shm)
 {
 	if (shm->pages != &shm->page_inline)
-		free(shm->pages);
+		tsim_free(dev_machine(shm->teedev), shm->pages);
 }
 
 /* tee_shm_release: give the memory back, then the context and device references. */
@@ -97,7 +97,7 @@ static void tee_shm_release(struct tee_device *teedev, struct tee_shm *shm)
 	}
 	if (shm->ctx)
 		shm_ctx_put(shm->ctx);
-	free(shm);
+	tsim_free(core->m, shm);
 	atomic_fetch_sub(&core->nshms, 1);
 	tee_device_put(teedev);
 }
@@ -192,7 +192,7 @@ static struct tee_shm *shm_alloc(struct tee_context *ctx, struct tee_device *tee
 		rc = -EINVAL; /* the device is going away */
 		goto err_dev_put;
 	}
-	shm = calloc(1, sizeof(*shm));
+	shm = tsim_calloc(core->m, 1, sizeof(*shm));
 	if (!shm) {
 		rc = -ENOMEM;
 		goto err_dev_put;
@@ -226,7 +226,7 @@ static struct tee_shm *shm_alloc(struct tee_context *ctx, struct tee_device *tee
 err_pool_free:
 	pool_free(core, poolm, shm);
 err_kfree:
-	free(shm);
+	tsim_free(core->m, shm);
 	atomic_fetch_sub(&core->nshms, 1);
 err_dev_put:
 	tee_device_put(teedev);
@@ -269,7 +269,7 @@ static struct tee_shm *register_helper(struct tee_context *ctx, uint64_t addr, s
 	g = teesim_process_guest(ctx->proc);
 	teedev_ctx_get(ctx);
 	atomic_fetch_add(&ctx->num_shms, 1);
-	shm = calloc(1, sizeof(*shm));
+	shm = tsim_calloc(core->m, 1, sizeof(*shm));
 	if (!shm) {
 		rc = -ENOMEM;
 		goto err_ctx_put;
@@ -300,8 +300,8 @@ static struct tee_shm *register_helper(struct tee_context *ctx, uint64_t addr, s
 		goto err_kfree;
 	}
 	/* model: one page lives in the shm itself (no allocation for the common case) */
-	shm->pages =
-	    num_pages == 1 ? &shm->page_inline : calloc((size_t) num_pages, sizeof(*shm->pages));
+	shm->pages = num_pages == 1 ? &shm->page_inline
+				    : tsim_calloc(core->m, (size_t) num_pages, sizeof(*shm->pages));
 	if (!shm->pages) {
 		rc = -ENOMEM;
 		goto err_kfree;
@@ -325,7 +325,7 @@ err_put_pages:
 	unpin_pages(shm, shm->num_pages);
 	pages_free(shm);
 err_kfree:
-	free(shm);
+	tsim_free(core->m, shm);
 	atomic_fetch_sub(&core->nshms, 1);
 err_ctx_put:
 	shm_ctx_put(ctx);
@@ -445,7 +445,7 @@ int tee_shm_get_fd(struct teesim_process *p, struct tee_shm *shm)
 		return -EINVAL;
 	/* the reference is taken before the fd exists (the 2018 use-after-free fix) */
 	tee_refcount_inc(dev_machine(shm->teedev), &shm->refcount);
-	f = tee_file_alloc(TEESIM_TEE_FD_SHM);
+	f = tee_file_alloc(dev_machine(shm->teedev), TEESIM_TEE_FD_SHM);
 	if (!f) {
 		tee_shm_put(shm);
 		return -ENOMEM;
@@ -478,7 +478,12 @@ void *tee_shm_mmap(struct teesim_process *p, struct tee_shm *shm, size_t len, un
 		*err = -EINVAL;
 		return NULL;
 	}
-	npages = ((uint64_t) len + TEESIM_PAGE_SIZE - 1) / TEESIM_PAGE_SIZE;
+	npages = (uint64_t) len / TEESIM_PAGE_SIZE + (len % TEESIM_PAGE_SIZE != 0);
+	/* do_mmap(): a length that page-aligns to 0 (wraps) or past TASK_SIZE */
+	if (npages > TEE_TASK_SIZE / TEESIM_PAGE_SIZE || npages > SIZE_MAX / TEESIM_PAGE_SIZE) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	if (offset / TEESIM_PAGE_SIZE + npages > shm->size / TEESIM_PAGE_SIZE) {
 		*err = -EINVAL;
 		return NULL;

@@ -140,12 +140,12 @@ int optee_get_msg_arg(struct optee *optee, struct tee_context *ctx, uint32_t num
 		}
 		pthread_mutex_unlock(&optee->lock);
 		if (!e) {
-			e = calloc(1, sizeof(*e));
+			e = tsim_calloc(optee->m, 1, sizeof(*e));
 			if (!e)
 				return -ENOMEM;
 			shm = tee_shm_priv_alloc(optee->teedev, arg_slot_size(optee));
 			if (IS_ERR(shm)) {
-				free(e);
+				tsim_free(optee->m, e);
 				return (int) PTR_ERR(shm);
 			}
 			e->shm = shm;
@@ -199,7 +199,7 @@ void optee_arg_cache_uninit(struct optee *optee)
 		struct optee_arg_entry *next = e->next;
 
 		tee_shm_free(e->shm);
-		free(e);
+		tsim_free(optee->m, e);
 		e = next;
 	}
 	optee->arg_cache = NULL;
@@ -314,6 +314,10 @@ static int from_msg_param(struct tee_param *params, size_t num,
 		case TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT:
 		case TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_OUTPUT:
 		case TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INOUT:
+			/* a memref answered as a value: its shm pointer shares the
+			 * union with value.c and must not be overwritten */
+			if (tee_param_is_memref(p))
+				return -EINVAL;
 			p->u.value.a = mp[n].u.value.a;
 			p->u.value.b = mp[n].u.value.b;
 			p->u.value.c = mp[n].u.value.c;
@@ -342,15 +346,18 @@ struct optee_context_data {
 	pthread_mutex_t mutex;
 	uint32_t *sessions;
 	size_t n, cap;
+	struct teesim_machine *m; /* model: allocates the list */
 };
 
-/* model: allocate a context's session list */
-struct optee_context_data *optee_ctxdata_new(void)
+/* model: allocate a context's session list on @m */
+struct optee_context_data *optee_ctxdata_new(struct teesim_machine *m)
 {
-	struct optee_context_data *d = calloc(1, sizeof(*d));
+	struct optee_context_data *d = tsim_calloc(m, 1, sizeof(*d));
 
-	if (d)
+	if (d) {
 		pthread_mutex_init(&d->mutex, NULL);
+		d->m = m;
+	}
 	return d;
 }
 
@@ -360,8 +367,8 @@ void optee_ctxdata_free(struct optee_context_data *d)
 	if (!d)
 		return;
 	pthread_mutex_destroy(&d->mutex);
-	free(d->sessions);
-	free(d);
+	tsim_free(d->m, d->sessions);
+	tsim_free(d->m, d);
 }
 
 static int session_add(struct optee_context_data *d, uint32_t s)
@@ -371,7 +378,7 @@ static int session_add(struct optee_context_data *d, uint32_t s)
 	pthread_mutex_lock(&d->mutex);
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
-		uint32_t *ns = realloc(d->sessions, cap * sizeof(*ns));
+		uint32_t *ns = tsim_reallocarray(d->m, d->sessions, cap, sizeof(*ns));
 
 		if (!ns)
 			rc = -ENOMEM;

@@ -66,14 +66,14 @@ static void optee_get_version(struct tee_device *teedev, struct tee_ioctl_versio
 
 /* The per-context session list (struct optee_context_data) lives in optee_call.c. */
 struct optee_context_data;
-struct optee_context_data *optee_ctxdata_new(void);
+struct optee_context_data *optee_ctxdata_new(struct teesim_machine *m);
 void optee_ctxdata_free(struct optee_context_data *d);
 
 /* optee_open */
 static int optee_open(struct tee_context *ctx)
 {
 	struct optee *optee = tee_get_drvdata(ctx->teedev);
-	struct optee_context_data *d = optee_ctxdata_new();
+	struct optee_context_data *d = optee_ctxdata_new(optee->m);
 	int rc = 0;
 
 	if (!d)
@@ -208,7 +208,8 @@ static struct tee_shm_pool *config_shm_memremap(struct optee *optee, bool pages_
 	dmabuf.vaddr = (char *) host + priv_size;
 	dmabuf.paddr = c.paddr + priv_size;
 	dmabuf.size = c.end - c.begin - priv_size;
-	dmgr = tee_shm_pool_mgr_alloc_res_mem(dmabuf.vaddr, dmabuf.paddr, dmabuf.size, 12);
+	dmgr =
+	    tee_shm_pool_mgr_alloc_res_mem(optee->m, dmabuf.vaddr, dmabuf.paddr, dmabuf.size, 12);
 	if (!dmgr)
 		return NULL;
 	if (pages_priv) {
@@ -218,11 +219,12 @@ static struct tee_shm_pool *config_shm_memremap(struct optee *optee, bool pages_
 		priv.vaddr = host;
 		priv.paddr = c.paddr;
 		priv.size = priv_size;
-		pmgr = tee_shm_pool_mgr_alloc_res_mem(priv.vaddr, priv.paddr, priv.size, 3);
+		pmgr =
+		    tee_shm_pool_mgr_alloc_res_mem(optee->m, priv.vaddr, priv.paddr, priv.size, 3);
 	}
 	if (!pmgr)
 		goto err_dmgr;
-	pool = tee_shm_pool_alloc(pmgr, dmgr);
+	pool = tee_shm_pool_alloc(optee->m, pmgr, dmgr);
 	if (!pool)
 		goto err_pmgr;
 	return pool;
@@ -240,7 +242,7 @@ static struct tee_shm_pool *pages_pool(struct optee *optee)
 {
 	struct tee_shm_pool_mgr *pmgr = optee_shm_pool_alloc_pages(optee->g, false);
 	struct tee_shm_pool_mgr *dmgr = optee_shm_pool_alloc_pages(optee->g, true);
-	struct tee_shm_pool *pool = pmgr && dmgr ? tee_shm_pool_alloc(pmgr, dmgr) : NULL;
+	struct tee_shm_pool *pool = pmgr && dmgr ? tee_shm_pool_alloc(optee->m, pmgr, dmgr) : NULL;
 
 	if (!pool) {
 		tee_shm_pool_mgr_destroy(pmgr);
@@ -318,7 +320,7 @@ static void optee_free_struct(struct optee *optee)
 	optee_cq_destroy(&optee->cq);
 	pthread_mutex_destroy(&optee->wq_mutex);
 	pthread_mutex_destroy(&optee->lock);
-	free(optee);
+	tsim_free(optee->m, optee);
 }
 
 /* optee_probe */
@@ -334,7 +336,7 @@ struct teesim_optee *teesim_optee_probe(struct teesim_machine *m,
 		errno = EINVAL;
 		return NULL;
 	}
-	optee = calloc(1, sizeof(*optee));
+	optee = tsim_calloc(m, 1, sizeof(*optee));
 	if (!optee) {
 		errno = ENOMEM;
 		return NULL;
@@ -362,9 +364,13 @@ struct teesim_optee *teesim_optee_probe(struct teesim_machine *m,
 	optee->os_minor = r.a[1];
 	if (!exchange_caps(optee))
 		goto err_free;
+	errno = 0;
 	optee->pool = choose_pool(optee);
-	if (!optee->pool)
+	if (!optee->pool) {
+		/* as the kernel's PTR_ERR(pool): out of memory is not a bad configuration */
+		err = errno == ENOMEM ? ENOMEM : EINVAL;
 		goto err_free;
+	}
 
 	teedev = tee_device_alloc(&optee_clnt_desc, optee->g, optee->pool, optee);
 	if (IS_ERR(teedev)) {
@@ -391,6 +397,7 @@ struct teesim_optee *teesim_optee_probe(struct teesim_machine *m,
 		fast_call(optee, TEESIM_OPTEE_SMC_ENABLE_SHM_CACHE, 0, &r);
 		optee->shm_cache_on = r.a[0] == TEESIM_OPTEE_SMC_RETURN_OK;
 	}
+	optee_check_register(optee);
 	return (struct teesim_optee *) optee;
 
 err_unreg_supp:
@@ -407,6 +414,7 @@ err_free:
 
 static void optee_teardown(struct optee *optee, bool tell_secure_world)
 {
+	optee_check_unregister(optee);
 	if (tell_secure_world && optee->shm_cache_on)
 		disable_shm_cache(optee);
 	/* what is left is forgotten locally: a new kernel knows nothing of it */

@@ -14,8 +14,10 @@
 #include <teesim/optee_abi.h>
 #include <teesim/smc.h>
 
+#include "alloc.h"
 #include "optee/pagelist.h"
 #include "core/tee_drv.h"
+#include "internal.h"
 
 /* Most parameters of a cached argument (MAX_ARG_PARAM_COUNT of the later driver). */
 #define OPTEE_MAX_ARG_PARAM_COUNT 6u
@@ -148,6 +150,7 @@ struct optee {
 
 	teesim_optee_supp_hook_fn supp_hook;
 	void *supp_hook_ctx;
+	struct tsim_check_node check_node; /* the invariant checker's (optee_check.c) */
 };
 
 /* A message argument buffer in shared memory (what get_msg_arg hands out). */
@@ -239,6 +242,11 @@ int optee_supp_send(struct tee_context *ctx, uint32_t ret, uint32_t num_params,
  * @register_user it registers user-visible (DMA_BUF) buffers at allocation
  */
 struct tee_shm_pool_mgr *optee_shm_pool_alloc_pages(struct teesim_guest *g, bool register_user);
+
+/* ---- optee_check.c ---- */
+/* model: make the driver known to its machine's invariant checker, and forget it */
+void optee_check_register(struct optee *optee);
+void optee_check_unregister(struct optee *optee);
 
 /* ---- optee_core.c ---- */
 /* model: issue one SMC from the driver's guest */

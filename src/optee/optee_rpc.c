@@ -23,7 +23,7 @@
 
 int optee_rpc_shm_add(struct optee *optee, struct tee_shm *shm, enum optee_rpc_shm_kind kind)
 {
-	struct optee_rpc_shm *e = calloc(1, sizeof(*e));
+	struct optee_rpc_shm *e = tsim_calloc(optee->m, 1, sizeof(*e));
 
 	if (!e)
 		return -ENOMEM;
@@ -51,7 +51,7 @@ struct tee_shm *optee_rpc_shm_take(struct optee *optee, uint64_t cookie,
 			*pp = e->next;
 			shm = e->shm;
 			optee->nrpc_shms--;
-			free(e);
+			tsim_free(optee->m, e);
 			break;
 		}
 	}
@@ -85,7 +85,7 @@ void optee_rpc_shm_drop_all(struct optee *optee)
 			tee_shm_put(e->shm);
 		else
 			tee_shm_free(e->shm);
-		free(e);
+		tsim_free(optee->m, e);
 		e = next;
 	}
 	optee->rpc_shms = NULL;
@@ -107,7 +107,7 @@ static struct optee_wq_entry *wq_entry_get(struct optee *optee, uint32_t key)
 	for (w = optee->wq; w; w = w->next)
 		if (w->key == key)
 			return w;
-	w = calloc(1, sizeof(*w));
+	w = tsim_calloc(optee->m, 1, sizeof(*w));
 	if (!w)
 		return NULL;
 	w->key = key;
@@ -126,7 +126,7 @@ static void wq_entry_remove(struct optee *optee, struct optee_wq_entry *w)
 		}
 	}
 	pthread_cond_destroy(&w->cond);
-	free(w);
+	tsim_free(optee->m, w);
 }
 
 /* wq_sleep: wait until the key is woken (a wakeup that came first is remembered) */
@@ -276,11 +276,11 @@ static void cmd_shm_alloc(struct optee *optee, struct optee_call_ctx *cc, struct
 	switch (p->u.value.a) {
 	case TEESIM_OPTEE_RPC_SHM_TYPE_APPL:
 		kind = OPTEE_RPC_SHM_APPL;
-		shm = alloc_suppl(optee, (size_t) p->u.value.b);
+		shm = alloc_suppl(optee, tee_size_sat(p->u.value.b));
 		break;
 	case TEESIM_OPTEE_RPC_SHM_TYPE_KERNEL:
 		kind = OPTEE_RPC_SHM_KERNEL;
-		shm = tee_shm_priv_alloc(optee->teedev, (size_t) p->u.value.b);
+		shm = tee_shm_priv_alloc(optee->teedev, tee_size_sat(p->u.value.b));
 		if (IS_ERR(shm))
 			shm = NULL;
 		break;
@@ -407,8 +407,8 @@ static void cmd_supp(struct optee *optee, struct optee_msg_local *a)
 			return;
 		}
 		p->u.memref.shm = shm;
-		p->u.memref.shm_offs = (size_t) offs;
-		p->u.memref.size = (size_t) m->u.tmem.size;
+		p->u.memref.shm_offs = offs;
+		p->u.memref.size = m->u.tmem.size;
 	}
 	a->hdr.ret = optee_supp_thrd_req(optee, a->hdr.cmd, n, params);
 	for (uint32_t i = 0; i < n; i++) {
@@ -475,6 +475,7 @@ void optee_handle_rpc(struct optee *optee, struct optee_call_ctx *cc, struct tee
 		      struct optee_msg_buf *mb)
 {
 	struct tee_shm *shm;
+	void *arg;
 	size_t off;
 
 	atomic_fetch_add(&optee->rpcs, 1);
@@ -510,10 +511,15 @@ void optee_handle_rpc(struct optee *optee, struct optee_call_ctx *cc, struct tee
 			break;
 		}
 		shm = optee_rpc_shm_find(optee, reg_pair_to_u64(regs->a[1], regs->a[2]));
-		if (shm)
-			handle_rpc_func_cmd(optee, cc, shm->kaddr, shm->size);
-		else
+		if (!shm) {
 			atomic_fetch_add(&optee->bad_cookies, 1);
+			break;
+		}
+		/* tee_shm_get_va: a buffer with no kernel mapping (registered user memory) is
+		 * refused, not read at a NULL address */
+		arg = tee_shm_get_va(shm, 0);
+		if (!IS_ERR(arg))
+			handle_rpc_func_cmd(optee, cc, arg, shm->size);
 		break;
 	default:
 		break; /* "Unknown RPC func": resumed as is */

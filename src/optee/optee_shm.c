@@ -42,7 +42,7 @@ int optee_shm_pages_list(struct optee *optee, struct tee_shm *shm, size_t offs, 
 		npages = (offs + (size ? size : 1) - 1) / PG - first + 1;
 	}
 	page_offset = offs % PG;
-	pages = malloc(npages * sizeof(*pages));
+	pages = tsim_mallocarray(optee->m, npages, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
 	for (size_t i = 0; i < npages; i++)
@@ -53,7 +53,7 @@ int optee_shm_pages_list(struct optee *optee, struct tee_shm *shm, size_t offs, 
 		if (rc)
 			optee_free_pages_list(pl);
 	}
-	free(pages);
+	tsim_free(optee->m, pages);
 	if (!rc)
 		*buf_ptr = optee_pages_list_buf_ptr(pl, page_offset);
 	return rc;

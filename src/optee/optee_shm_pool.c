@@ -29,6 +29,11 @@ static struct optee_page_mgr *to_page_mgr(struct tee_shm_pool_mgr *mgr)
 	return mgr->private_data;
 }
 
+/* The largest page-pool allocation: 1 TiB, or on 32-bit the largest power of
+ * two a size_t holds (get_order would shift past the type's width). */
+#define POOL_MAX_ALLOC                                                                             \
+	(SIZE_MAX > ((uint64_t) 1 << 40) ? (size_t) ((uint64_t) 1 << 40) : SIZE_MAX / 2 + 1)
+
 /* get_order: smallest order with (PAGE_SIZE << order) >= size */
 static unsigned get_order(size_t size)
 {
@@ -49,7 +54,7 @@ static int pool_op_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size
 	unsigned order;
 	int rc;
 
-	if (size == 0 || size > ((size_t) 1 << 40))
+	if (size == 0 || size > POOL_MAX_ALLOC)
 		return -ENOMEM;
 	order = get_order(size);
 	npages = (size_t) 1 << order;
@@ -61,7 +66,7 @@ static int pool_op_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size
 	if (!pm->register_user || !(shm->flags & TEE_SHM_DMA_BUF) || !shm->ctx)
 		return 0;
 
-	pages = malloc(npages * sizeof(*pages));
+	pages = tsim_mallocarray(teesim_guest_machine(pm->g), npages, sizeof(*pages));
 	if (!pages) {
 		rc = -ENOMEM;
 		goto err_free_pages;
@@ -70,7 +75,7 @@ static int pool_op_alloc(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm, size
 		pages[i] = ipa + i * TEESIM_PAGE_SIZE;
 	shm->flags |= TEE_SHM_REGISTER;
 	rc = optee_shm_register(shm->ctx, shm, pages, npages, (uint64_t) (uintptr_t) host);
-	free(pages);
+	tsim_free(teesim_guest_machine(pm->g), pages);
 	if (rc) {
 		shm->flags &= ~(uint32_t) TEE_SHM_REGISTER;
 		goto err_free_pages;
@@ -98,7 +103,9 @@ static void pool_op_free(struct tee_shm_pool_mgr *mgr, struct tee_shm *shm)
 /* pool_op_destroy_poolmgr */
 static void pool_op_destroy(struct tee_shm_pool_mgr *mgr)
 {
-	free(to_page_mgr(mgr));
+	struct optee_page_mgr *pm = to_page_mgr(mgr);
+
+	tsim_free(teesim_guest_machine(pm->g), pm);
 }
 
 static const struct tee_shm_pool_mgr_ops pool_ops = {
@@ -110,7 +117,7 @@ static const struct tee_shm_pool_mgr_ops pool_ops = {
 /* optee_shm_pool_alloc_pages */
 struct tee_shm_pool_mgr *optee_shm_pool_alloc_pages(struct teesim_guest *g, bool register_user)
 {
-	struct optee_page_mgr *pm = calloc(1, sizeof(*pm));
+	struct optee_page_mgr *pm = tsim_calloc(teesim_guest_machine(g), 1, sizeof(*pm));
 
 	if (!pm)
 		return NULL;

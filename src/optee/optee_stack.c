@@ -50,6 +50,7 @@ struct teesim_stack *teesim_stack_new(const struct teesim_stack_cfg *cfg)
 {
 	struct teesim_stack_cfg def;
 	struct teesim_optee_cfg dcfg;
+	struct teesim_machine *m;
 	struct teesim_stack *st;
 	int err = ENOMEM;
 
@@ -57,19 +58,19 @@ struct teesim_stack *teesim_stack_new(const struct teesim_stack_cfg *cfg)
 		teesim_stack_cfg_default(&def);
 		cfg = &def;
 	}
-	st = calloc(1, sizeof(*st));
+	/* the machine first: the stack itself is an allocation on it */
+	m = teesim_machine_new(&cfg->machine);
+	if (!m)
+		return NULL;
+	st = tsim_calloc(m, 1, sizeof(*st));
 	if (!st)
-		goto err;
+		goto err_machine;
 	st->supp_fd = -1;
-	st->machine = teesim_machine_new(&cfg->machine);
-	if (!st->machine) {
-		err = errno;
-		goto err_free;
-	}
+	st->machine = m;
 	st->sw = teesim_sw_new(st->machine, &cfg->sw);
 	if (!st->sw) {
 		err = errno;
-		goto err_machine;
+		goto err_free;
 	}
 	st->post_remove = cfg->post_remove;
 	st->hook_ctx = cfg->hook_ctx;
@@ -90,7 +91,7 @@ struct teesim_stack *teesim_stack_new(const struct teesim_stack_cfg *cfg)
 	}
 	if (cfg->supp == TEESIM_STACK_SUPP_NONE)
 		return st;
-	st->supp = teesim_supplicant_new();
+	st->supp = teesim_supplicant_new_on(st->machine);
 	if (!st->supp || add_load_ta(st->supp))
 		goto err_drv;
 	st->supp_proc = teesim_process_new(teesim_machine_guest(st->machine, 0));
@@ -113,17 +114,18 @@ err_sw:
 	if (st->post_remove)
 		st->post_remove(st->hook_ctx, st);
 	teesim_sw_free(st->sw);
-err_machine:
-	teesim_machine_free(st->machine);
 err_free:
-	free(st);
-err:
+	tsim_free(m, st);
+err_machine:
+	teesim_machine_free(m);
 	errno = err;
 	return NULL;
 }
 
 void teesim_stack_free(struct teesim_stack *st)
 {
+	struct teesim_machine *m;
+
 	if (!st)
 		return;
 	if (st->drv)
@@ -134,6 +136,7 @@ void teesim_stack_free(struct teesim_stack *st)
 	if (st->post_remove)
 		st->post_remove(st->hook_ctx, st);
 	teesim_sw_free(st->sw);
-	teesim_machine_free(st->machine);
-	free(st);
+	m = st->machine;
+	tsim_free(m, st);
+	teesim_machine_free(m);
 }
