@@ -109,8 +109,19 @@ static void update_slow(struct tsim_alloc *a)
 static bool fail_slow(struct tsim_alloc *a, uint64_t n, const char *loc, const char *fn)
 {
 	uint64_t at = atomic_load_explicit(&a->fail_at, memory_order_relaxed);
-	bool fail =
-	    n == at || (n > at && atomic_load_explicit(&a->fail_from, memory_order_relaxed));
+	bool fail = false;
+
+	/*
+	 * A one-shot failure is claimed by the first allocation numbered at or
+	 * past its mark, not only by the one numbered exactly there: other
+	 * threads may take numbers between the read of the count and the store
+	 * of the mark in arm_count(), and the failure must still fire once.
+	 */
+	if (n >= at)
+		fail = atomic_load_explicit(&a->fail_from, memory_order_relaxed) ||
+		       atomic_compare_exchange_strong_explicit(&a->fail_at, &at, UINT64_MAX,
+							       memory_order_relaxed,
+							       memory_order_relaxed);
 
 	if (atomic_load_explicit(&a->slow, memory_order_relaxed) || fail) {
 		pthread_mutex_lock(&a->lock);
