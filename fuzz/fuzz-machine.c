@@ -11,6 +11,7 @@
  * machine must be empty.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,21 @@ static teesim_pa_t pick_pa(struct run *r, struct input *in)
 	}
 }
 
+/* A pinned page bound to host memory must be a page of r->host. */
+static bool pinned_page_ours(struct run *r, teesim_ipa_t ipa)
+{
+	struct teesim_frame_info fi;
+	teesim_pa_t pa;
+	uintptr_t h;
+
+	if (teesim_guest_ipa_to_pa(r->g, ipa, &pa) || teesim_frame_info(r->m, pa, &fi))
+		return false;
+	if (fi.owner != TEESIM_OWNER_HOST)
+		return true;
+	h = (uintptr_t) teesim_guest_ipa_host(r->g, ipa);
+	return h >= (uintptr_t) r->host && h < (uintptr_t) r->host + HOST_PAGES * TEESIM_PAGE_SIZE;
+}
+
 static void op_pin(struct run *r, struct input *in)
 {
 	uint8_t which = next(in), first = next(in) % 8, n = next(in) % 12;
@@ -135,9 +151,22 @@ static void op_pin(struct run *r, struct input *in)
 	teesim_ipa_t ipas[16];
 	long got;
 
-	if (which % 3 == 0 && r->maps[which / 3 % MAX_MAPS].addr)
+	bool machine = false;
+
+	/*
+	 * Every page a pin may reach must be ours or the machine's: a host page
+	 * past the end of the machine's RAM belongs to someone else (the heap),
+	 * and a pin would bind it to a frame that the accesses then read and
+	 * write. So a pin of a mapping or of a kernel allocation stays inside it.
+	 */
+	if (which % 3 == 0 && r->maps[which / 3 % MAX_MAPS].addr) {
+		size_t pages = r->maps[which / 3 % MAX_MAPS].pages;
+
 		start = (uintptr_t) r->maps[which / 3 % MAX_MAPS].addr;
-	else if (which % 3 == 1)
+		first = (uint8_t) (first % pages);
+		if (n > pages - first)
+			n = (uint8_t) (pages - first);
+	} else if (which % 3 == 1)
 		start = (uintptr_t) r->host;
 	else if (which & 0x80) {
 		/* machine memory outside this process (a kernel allocation): must be
@@ -148,6 +177,10 @@ static void op_pin(struct run *r, struct input *in)
 		if (!r->kmem[k].pages)
 			return;
 		start = (uintptr_t) teesim_guest_ipa_host(r->g, r->kmem[k].ipa);
+		first = (uint8_t) (first % r->kmem[k].pages);
+		if (n > r->kmem[k].pages - first)
+			n = (uint8_t) (r->kmem[k].pages - first);
+		machine = true;
 	} else if (which & 0x40)
 		start = 0xffff800000000000ull; /* never user memory */
 	else
@@ -163,8 +196,13 @@ static void op_pin(struct run *r, struct input *in)
 			fail("unknown pin flag accepted");
 		return;
 	}
-	for (long i = 0; i < got; i++)
+	if (machine && got > 0)
+		fail("pin of a kernel allocation accepted");
+	for (long i = 0; i < got; i++) {
 		r->pins[r->npins++] = ipas[i];
+		if (!pinned_page_ours(r, ipas[i]))
+			fail("pinned a host page outside this program's buffer");
+	}
 }
 
 static void op_unpin(struct run *r, struct input *in)
