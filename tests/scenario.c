@@ -775,6 +775,14 @@ struct teesim_optee_info th_sc_drv(struct th_scen_env *env)
 void th_sc_snap(struct th_scen_env *env, struct th_sc_snap *s)
 {
 	teesim_machine_stats(env->st->machine, &s->m);
+	if (env->st->supp) {
+		struct teesim_supplicant_stats ss;
+
+		/* the supplicant keeps its argument page once it has served (tee-supplicant's
+		 * request buffer): not a page a scenario leaves behind */
+		teesim_supplicant_stats(env->st->supp, &ss);
+		s->m.user_pages -= ss.arg_pages;
+	}
 	s->core = th_sc_core(env);
 	s->sw = th_sc_sw(env);
 	s->drv = th_sc_drv(env);

@@ -207,14 +207,22 @@ struct supp {
 	struct teesim_supplicant *s;
 	struct teesim_process *p;
 	int fd;
+	struct teesim_process *hog; /* takes every free page before a SHM_FREE (or NULL) */
+	unsigned hogged;	    /* pages it took */
+	int free_rc;		    /* what serve_fd said for the SHM_FREE */
 };
 
 static void supp_hook(void *ctx, uint32_t func)
 {
 	struct supp *sp = ctx;
+	int rc;
 
-	(void) func;
-	teesim_supplicant_serve_fd(sp->s, sp->p, sp->fd);
+	if (sp->hog && func == TEESIM_OPTEE_RPC_CMD_SHM_FREE)
+		while (teesim_process_mmap(sp->hog, PAGE, TEESIM_PROT_READ | TEESIM_PROT_WRITE))
+			sp->hogged++;
+	rc = teesim_supplicant_serve_fd(sp->s, sp->p, sp->fd);
+	if (func == TEESIM_OPTEE_RPC_CMD_SHM_FREE)
+		sp->free_rc = rc;
 }
 
 /*
@@ -252,6 +260,7 @@ START_TEST(rpc_cmd_in_unmapped_appl_shm)
 	ck_assert(info.reg_mem);
 	ck_assert_uint_eq(info.rpc_param_count, 0);
 
+	memset(&sp, 0, sizeof(sp));
 	sp.s = teesim_supplicant_new();
 	ck_assert_ptr_nonnull(sp.s);
 	sp.p = teesim_process_new(teesim_machine_guest(s.m, 0));
@@ -287,6 +296,88 @@ START_TEST(rpc_cmd_in_unmapped_appl_shm)
 	ck_assert_int_eq(teesim_close(p, fd), 0);
 	teesim_process_free(p);
 	teesim_optee_set_supp_hook(drv, NULL, NULL);
+	teesim_process_free(sp.p);
+	teesim_supplicant_free(sp.s);
+	teesim_optee_remove(drv);
+	teesim_smc_detach(s.m);
+	th_machine_done(s.m);
+}
+END_TEST
+
+/*
+ * fuzz-optee-uapi, regress-supplicant-free-enomem-leak: serve_fd mapped a
+ * fresh page of the supplicant's process for the ioctl arguments of every
+ * round, so once the guest's memory was used up the SHM_FREE round failed
+ * with -ENOMEM and the supplicant kept the buffer for good. The page is
+ * now mapped once and kept, as tee-supplicant keeps its request buffer.
+ */
+START_TEST(supplicant_frees_with_memory_exhausted)
+{
+	struct teesim_machine_cfg mc;
+	struct teesim_optee_cfg dc;
+	struct teesim_optee_info info;
+	struct teesim_supplicant_stats ss;
+	struct script s;
+	struct supp sp;
+	struct teesim_process *p;
+	struct teesim_optee *drv;
+	struct tee_ioctl_shm_alloc_data *d;
+	int fd, shm;
+
+	teesim_machine_cfg_default(&mc);
+	mc.ram_size = 128 * PAGE;
+	mc.secure_size = 0;
+	memset(&s, 0, sizeof(s));
+	s.m = th_machine(&mc);
+	ck_assert_int_eq(teesim_smc_attach(s.m, script_smc, &s), 0);
+	teesim_optee_cfg_default(&dc, TEESIM_OPTEE_DRV_LATER);
+	dc.rpc_arg = false;
+	dc.shm_cache = false;
+	drv = teesim_optee_probe(s.m, &dc);
+	ck_assert_ptr_nonnull(drv);
+
+	memset(&sp, 0, sizeof(sp));
+	sp.s = teesim_supplicant_new_on(s.m);
+	ck_assert_ptr_nonnull(sp.s);
+	sp.p = teesim_process_new(teesim_machine_guest(s.m, 0));
+	ck_assert_ptr_nonnull(sp.p);
+	sp.fd = teesim_open(sp.p, "/dev/teepriv0", 0);
+	ck_assert_int_ge(sp.fd, 3);
+	sp.hog = teesim_process_new(teesim_machine_guest(s.m, 0));
+	ck_assert_ptr_nonnull(sp.hog);
+	sp.free_rc = 1;
+	teesim_optee_set_supp_hook(drv, supp_hook, &sp);
+
+	/* the scripted call (the pool's REGISTER_SHM) has the supplicant allocate
+	 * an APPL buffer, then free it with no page of the guest left */
+	p = teesim_process_new(teesim_machine_guest(s.m, 0));
+	ck_assert_ptr_nonnull(p);
+	fd = teesim_open(p, "/dev/tee0", 0);
+	ck_assert_int_ge(fd, 3);
+	d = teesim_process_mmap(p, PAGE, TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+	ck_assert_ptr_nonnull(d);
+	d->size = 100;
+	shm = teesim_ioctl(p, fd, TEE_IOC_SHM_ALLOC, d);
+	ck_assert_int_ge(shm, 3);
+	ck_assert_uint_eq(s.calls, 1);
+	ck_assert_uint_eq(s.step, ST_DONE);
+	ck_assert_uint_eq(s.appl_ret, TEESIM_OPTEE_SUCCESS);
+
+	/* memory really was exhausted, and the SHM_FREE was served all the same */
+	ck_assert_uint_gt(sp.hogged, 0);
+	ck_assert_int_eq(sp.free_rc, 0);
+	teesim_supplicant_stats(sp.s, &ss);
+	ck_assert_uint_eq(ss.shms, 0);
+	ck_assert_uint_eq(ss.arg_pages, 1); /* one page, kept from the SHM_ALLOC round */
+	ck_assert_int_eq(teesim_optee_info(drv, &info), 0);
+	ck_assert_uint_eq(info.supp_requests, 2);
+	ck_assert_uint_eq(info.supp_failed, 0);
+
+	ck_assert_int_eq(teesim_close(p, shm), 0);
+	ck_assert_int_eq(teesim_close(p, fd), 0);
+	teesim_process_free(p);
+	teesim_optee_set_supp_hook(drv, NULL, NULL);
+	teesim_process_free(sp.hog);
 	teesim_process_free(sp.p);
 	teesim_supplicant_free(sp.s);
 	teesim_optee_remove(drv);
@@ -517,6 +608,7 @@ int main(void)
 	tc = tcase_create("optee-uapi");
 	tcase_add_test(tc, checker_counts_dead_sessions);
 	tcase_add_test(tc, checker_sees_supplicant_pool_registrations);
+	tcase_add_test(tc, supplicant_frees_with_memory_exhausted);
 	suite_add_tcase(s, tc);
 	return th_run(s);
 }

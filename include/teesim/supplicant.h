@@ -142,7 +142,11 @@ TEESIM_API int teesim_supplicant_serve(struct teesim_supplicant *s, uint32_t fun
  * parameters, the first META (asking for the asynchronous protocol), then
  * serve the request as teesim_supplicant_serve() does, then
  * TEE_IOC_SUPPL_SEND of the same parameters with the result. The argument
- * structs live in a page of @p p's memory for the duration of the call.
+ * structs live in a page of @p p's memory that the supplicant maps the
+ * first time it serves @p p and keeps for later rounds (one page per round
+ * in flight), as tee-supplicant keeps its request buffer: a round never
+ * needs memory the guest may have run out of. teesim_supplicant_free()
+ * forgets those pages, the process's exit releases them.
  *
  * Memrefs are resolved through the buffers this supplicant allocated for
  * the secure world: it also serves TEESIM_OPTEE_RPC_CMD_SHM_ALLOC (value.b
@@ -250,6 +254,7 @@ struct teesim_supplicant_stats {
 	uint64_t open_files; /**< file descriptors open */
 	uint64_t open_dirs;  /**< directory handles open */
 	uint64_t shms;	     /**< SHM_ALLOC buffers held (teesim_supplicant_serve_fd) */
+	uint64_t arg_pages;  /**< process pages kept for serve_fd's ioctl arguments */
 };
 
 /** Fill @p st. */

@@ -176,6 +176,69 @@ void tsim_supp_shm_forget(struct teesim_supplicant *s)
 		tsim_free(s->m, shm);
 	}
 	s->st.shms = 0;
+	/* the argument pages too: they go with their process, as the buffers */
+	while (s->argpages) {
+		struct tsim_supp_argpage *a = s->argpages;
+
+		s->argpages = a->next;
+		tsim_free(s->m, a);
+	}
+	s->st.arg_pages = 0;
+}
+
+/*
+ * An argument page of @p for one round: one kept from an earlier round, or
+ * a new one, mapped once and kept (tee-supplicant allocates its request
+ * buffer once, so a round never needs memory the guest may have run out
+ * of). A record for a process gone whose address @p now has is dropped.
+ */
+static struct tsim_supp_argpage *argpage_get(struct teesim_supplicant *s, struct teesim_process *p)
+{
+	uint32_t pid = teesim_process_id(p);
+	struct tsim_supp_argpage **pp, *a;
+
+	pthread_mutex_lock(&s->lock);
+	for (pp = &s->argpages; (a = *pp) != NULL;) {
+		if (a->proc == p && a->pid != pid) {
+			*pp = a->next;
+			tsim_free(s->m, a);
+			s->st.arg_pages--;
+			continue;
+		}
+		if (a->proc == p && !a->busy) {
+			a->busy = true;
+			pthread_mutex_unlock(&s->lock);
+			return a;
+		}
+		pp = &a->next;
+	}
+	pthread_mutex_unlock(&s->lock);
+
+	a = tsim_calloc(s->m, 1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	a->page =
+	    teesim_process_mmap(p, sizeof(struct fd_page), TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+	if (a->page == NULL) {
+		tsim_free(s->m, a);
+		return NULL;
+	}
+	a->proc = p;
+	a->pid = pid;
+	a->busy = true;
+	pthread_mutex_lock(&s->lock);
+	a->next = s->argpages;
+	s->argpages = a;
+	s->st.arg_pages++;
+	pthread_mutex_unlock(&s->lock);
+	return a;
+}
+
+static void argpage_put(struct teesim_supplicant *s, struct tsim_supp_argpage *a)
+{
+	pthread_mutex_lock(&s->lock);
+	a->busy = false;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* tee_supp_param_to_va's lookup: memref {a = offset, b = size, c = id} to (buf, room). */
@@ -204,6 +267,7 @@ int teesim_supplicant_serve_fd(struct teesim_supplicant *s, struct teesim_proces
 	struct tsim_supp_xport x = {p, fd, NULL, NULL, NULL};
 	struct tee_ioctl_param *params;
 	uint32_t num, nmeta, func, ret = 0;
+	struct tsim_supp_argpage *ap;
 	struct fd_page *pg;
 	bool answered;
 	size_t i;
@@ -211,9 +275,10 @@ int teesim_supplicant_serve_fd(struct teesim_supplicant *s, struct teesim_proces
 
 	if (s == NULL || p == NULL)
 		return -EINVAL;
-	pg = teesim_process_mmap(p, sizeof(*pg), TEESIM_PROT_READ | TEESIM_PROT_WRITE);
-	if (pg == NULL)
+	ap = argpage_get(s, p);
+	if (ap == NULL)
 		return -ENOMEM;
+	pg = ap->page;
 	x.alloc = &pg->alloc;
 	x.reg = &pg->reg;
 	x.ver = &pg->ver;
@@ -282,6 +347,6 @@ int teesim_supplicant_serve_fd(struct teesim_supplicant *s, struct teesim_proces
 		pthread_mutex_unlock(&s->lock);
 	}
 out:
-	teesim_process_munmap(p, pg, sizeof(*pg));
+	argpage_put(s, ap);
 	return rc;
 }

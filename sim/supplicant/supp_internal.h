@@ -75,6 +75,17 @@ struct tsim_supp_shm {
 	struct tsim_supp_shm *next;
 };
 
+/* A page of a process holding serve_fd's ioctl arguments, kept for the
+ * supplicant's life (tee-supplicant's request buffer): one per round in
+ * flight for that process. */
+struct tsim_supp_argpage {
+	struct teesim_process *proc; /* whose memory it is */
+	uint32_t pid;		     /* proc's id: a new process at the same address is not proc */
+	bool busy;		     /* a round uses it */
+	void *page;		     /* the mapping in proc */
+	struct tsim_supp_argpage *next;
+};
+
 /* The transport serving a request: where SHM_ALLOC / SHM_FREE go (serve_fd). */
 struct tsim_supp_xport {
 	struct teesim_process *proc;
@@ -108,7 +119,8 @@ struct teesim_supplicant {
 	uint64_t capacity;
 	unsigned max_open;
 
-	struct tsim_supp_shm *shms; /* SHM_ALLOC buffers (serve_fd) */
+	struct tsim_supp_shm *shms;	    /* SHM_ALLOC buffers (serve_fd) */
+	struct tsim_supp_argpage *argpages; /* serve_fd's argument pages */
 
 	struct teesim_supplicant_stats st;
 };
