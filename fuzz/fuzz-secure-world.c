@@ -241,6 +241,17 @@ static uint64_t gen_word(struct run *r, struct input *in)
 	return v;
 }
 
+/*
+ * Registers @hi, @lo read as one 64-bit address (hi << 32 | lo, as the
+ * secure world reads a register pair): moved outside memory when it lies
+ * in a forbidden frame, as gen_word() moves a word.
+ */
+static void filter_pair(const struct run *r, uint32_t *hi, const uint32_t *lo)
+{
+	if (forbidden(r, (uint64_t) *hi << 32 | *lo))
+		*hi ^= 0x80000000u;
+}
+
 static void *host_of(struct run *r, teesim_pa_t pa, uint64_t len)
 {
 	if (r->pool_size && pa >= r->pool_pa && len <= r->pool_size &&
@@ -461,9 +472,13 @@ static void serve_rpc(struct run *r, const struct pending *p, struct teesim_smc_
 		/* FREE, FOREIGN_INTR: nothing to do but resume */
 		break;
 	}
-	if (!good && (next(in) & 3) == 0)
+	if (!good && (next(in) & 3) == 0) {
 		for (int i = 1; i < 7; i++)
 			regs->a[i] = (uint32_t) gen_word(r, in);
+		/* a word cut to 32 bits may name a forbidden frame again */
+		filter_pair(r, &regs->a[1], &regs->a[2]);
+		filter_pair(r, &regs->a[4], &regs->a[5]);
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -781,7 +796,9 @@ static void op_fast(struct run *r, struct input *in)
 			fail("a fast call returned an RPC");
 		return;
 	}
-	/* a yielding call with raw registers */
+	/* a yielding call with raw registers: no pair names a forbidden frame */
+	filter_pair(r, &regs.a[1], &regs.a[2]);
+	filter_pair(r, &regs.a[4], &regs.a[5]);
 	if (regs.a[0] == TEESIM_OPTEE_SMC_CALL_RETURN_FROM_RPC) {
 		smc(r, &regs);
 		if (regs.a[0] != TEESIM_OPTEE_SMC_RETURN_ERESUME)
@@ -810,6 +827,10 @@ static void op_resume(struct run *r, struct input *in)
 	regs.a[4] = next32(in);
 	regs.a[5] = next32(in);
 	regs.a[7] = r->client + 1 + (b & 0x40 ? 0 : next(in));
+	/* raw, but like every word this program writes never naming a forbidden
+	 * frame: a thread started by a raw call with this a7 may well take it */
+	filter_pair(r, &regs.a[1], &regs.a[2]);
+	filter_pair(r, &regs.a[4], &regs.a[5]);
 
 	if (r->pend[regs.a[3] % MAX_THREADS].live && regs.a[3] < MAX_THREADS &&
 	    regs.a[7] == r->client)
