@@ -11,6 +11,7 @@
 #ifndef TEESIM_TESTS_MEDIATOR_NW_H
 #define TEESIM_TESTS_MEDIATOR_NW_H
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -41,7 +42,8 @@ struct gnw {
 	gnw_rpc_hook hook;
 	void *hook_ctx;
 	/* what the default RPC server saw */
-	unsigned rpc_alloc, rpc_free, rpc_fintr, rpc_cmd, cmd_count[32];
+	/* atomic: host threads of one test serve RPCs on the same struct */
+	_Atomic unsigned rpc_alloc, rpc_free, rpc_fintr, rpc_cmd, cmd_count[32];
 	uint64_t last_shm_free_cookie;
 	uint8_t last_shm_free_byte;	 /* first data byte of the freed SHM_ALLOC buffer */
 	bool shm_alloc_contig;		 /* reply to SHM_ALLOC with plain TMEM (refused) */

@@ -8,6 +8,7 @@
 #ifndef TEESIM_TESTS_SW_NW_H
 #define TEESIM_TESTS_SW_NW_H
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -38,7 +39,8 @@ struct nw {
 	nw_rpc_hook hook;
 	void *hook_ctx;
 	/* what the default RPC server saw */
-	unsigned rpc_alloc, rpc_free, rpc_fintr, rpc_cmd, cmd_count[32];
+	/* atomic: host threads of one test serve RPCs on the same struct */
+	_Atomic unsigned rpc_alloc, rpc_free, rpc_fintr, rpc_cmd, cmd_count[32];
 	uint64_t last_free_cookie;     /* RPC_FREE */
 	uint64_t last_shm_free_cookie; /* RPC_CMD SHM_FREE */
 	uint32_t last_wq_op, last_wq_key;
