@@ -460,6 +460,53 @@ START_TEST(test_shared_object_threads)
 }
 END_TEST
 
+/* The client keeps writing its buffer while the TA reads it. */
+struct scribbler {
+	atomic_bool stop;
+	unsigned long rounds;
+};
+
+static void *scribble_main(void *arg)
+{
+	struct scribbler *sc = arg;
+
+	while (!atomic_load(&sc->stop) || sc->rounds == 0) {
+		memset(BUF + 0x20, (int) sc->rounds, 16);
+		sc->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Shared memory is shared: the client may write a buffer while a TA reads it,
+ * which on hardware is two CPUs in two worlds and no data race in the
+ * client's program. The model's TA copies are invisible to ThreadSanitizer,
+ * so this test fails under TSan (CI's TSan build) if they are not.
+ */
+START_TEST(test_client_writes_while_ta_reads)
+{
+	struct scribbler sc = {.rounds = 0};
+	pthread_t th;
+	uint32_t sid = nw_open(&NW, HOLDER_UUID);
+	unsigned ok = 0;
+
+	atomic_init(&sc.stop, false);
+	ck_assert_uint_eq(reg(5, 0, 4096, REG), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, scribble_main, &sc), 0);
+	for (int i = 0; i < 200; i++) {
+		holder_msg(NW.arg, sid, 0, 5, 0x20, 16);
+		if (nw_call(&NW, NW.arg_pa) == 0 && NW.arg->ret == 0)
+			ok++;
+	}
+	atomic_store(&sc.stop, true);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_uint_eq(ok, 200);
+	ck_assert_uint_gt(sc.rounds, 0);
+	ck_assert_uint_eq(nw_close(&NW, sid), 0);
+	ck_assert_uint_eq(unreg(5), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sw-rmem");
@@ -473,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, test_unregister_in_use_wait);
 	tcase_add_test(tc, test_regd_arg);
 	tcase_add_test(tc, test_shared_object_threads);
+	tcase_add_test(tc, test_client_writes_while_ta_reads);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("gen33");
 	tcase_add_checked_fixture(tc, setup_33, teardown);

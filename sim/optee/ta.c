@@ -9,6 +9,44 @@
 
 #include "sw_internal.h"
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
+/*
+ * A memref is memory the client shares with the secure world. On hardware the
+ * client may write it while a TA reads it: the two run on different CPUs, in
+ * different worlds, and neither is a data race inside the client's program.
+ * Under ThreadSanitizer the TA's copies to and from a memref are therefore not
+ * recorded (the runtime's dynamic-annotation entry points); the client's own
+ * accesses and everything else the model does are still checked.
+ */
+#if defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer)
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+
+static int payload_io(struct tsim_sw_thread *t, const struct tsim_sw_mem *m, uint64_t off,
+		      void *buf, size_t len, bool write)
+{
+	int err;
+
+	AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+	AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+	err = tsim_sw_mem_io(t, m, TEESIM_SW_FIELD_COUNT, off, buf, len, write);
+	AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+	AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+	return err;
+}
+#else
+static int payload_io(struct tsim_sw_thread *t, const struct tsim_sw_mem *m, uint64_t off,
+		      void *buf, size_t len, bool write)
+{
+	return tsim_sw_mem_io(t, m, TEESIM_SW_FIELD_COUNT, off, buf, len, write);
+}
+#endif
+
 #define TA_LOAD_MAX (16u << 20) /* largest TA image accepted */
 
 /* hex digit value + 1 of every byte (0: not a hex digit): one lookup and one
@@ -227,7 +265,7 @@ int teesim_ta_memref_read(struct teesim_ta_call *call, unsigned idx, uint64_t of
 
 	if (!m)
 		return -EINVAL;
-	return tsim_sw_mem_io(call->t, m, TEESIM_SW_FIELD_COUNT, offset, buf, len, false);
+	return payload_io(call->t, m, offset, buf, len, false);
 }
 
 int teesim_ta_memref_write(struct teesim_ta_call *call, unsigned idx, uint64_t offset,
@@ -237,7 +275,7 @@ int teesim_ta_memref_write(struct teesim_ta_call *call, unsigned idx, uint64_t o
 
 	if (!m || call->params[idx].type == TEESIM_TA_PARAM_MEMREF_INPUT)
 		return -EINVAL;
-	return tsim_sw_mem_io(call->t, m, TEESIM_SW_FIELD_COUNT, offset, (void *) buf, len, true);
+	return payload_io(call->t, m, offset, (void *) buf, len, true);
 }
 
 int teesim_ta_memref_fill(struct teesim_ta_call *call, unsigned idx, uint64_t offset, uint8_t byte,
