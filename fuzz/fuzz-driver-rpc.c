@@ -50,6 +50,7 @@
 #include <teesim/teesim.h>
 
 #include "fuzz-heap.h"
+#include "fuzz-input.h"
 
 #define PAGE	     TEESIM_PAGE_SIZE
 #define RAM_PAGES    96
@@ -73,35 +74,6 @@ struct msg_hdr {
 	uint32_t cmd, func, session, cancel_id, pad, ret, ret_origin, num_params;
 };
 _Static_assert(sizeof(struct msg_hdr) == sizeof(struct teesim_optee_msg_arg), "msg header");
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t next32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | next(in);
-	return v;
-}
-
-static uint64_t next64(struct input *in)
-{
-	uint64_t hi = next32(in);
-
-	return hi << 32 | next32(in);
-}
 
 /* A buffer the driver handed the script in an RPC (RPC_ALLOC or SHM_ALLOC). */
 enum buf_kind { BUF_ARG = 0, BUF_KERNEL, BUF_APPL };

@@ -19,34 +19,13 @@
 
 #include <teesim/teesim.h>
 #include "fuzz-heap.h"
+#include "fuzz-input.h"
 
 #define MAX_MAPS  8
 #define MAX_PINS  512
 #define MAX_ALLOC 8
 /* op_pin reaches up to page 7 + 11 of the host buffer: it must all be ours */
 #define HOST_PAGES 18
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint64_t next64(struct input *in)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | next(in);
-	return v;
-}
 
 struct run {
 	struct teesim_machine *m;

@@ -34,25 +34,13 @@
 
 #include "optee/pagelist.h"
 #include "fuzz-heap.h"
+#include "fuzz-input.h"
 
 #define PAGE	  TEESIM_PAGE_SIZE
 #define MAX_N	  1100
 #define RAM_PAGES 1152
 #define COOKIE	  0x7e570000ull
 #define PER_LIST  511
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
 
 struct run {
 	struct teesim_machine *m;

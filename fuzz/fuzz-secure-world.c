@@ -35,6 +35,7 @@
 
 #include <teesim/teesim.h>
 #include "fuzz-heap.h"
+#include "fuzz-input.h"
 
 #define PAGE	       TEESIM_PAGE_SIZE
 #define RAM_PAGES      32
@@ -49,35 +50,6 @@
 #define SHM_COOKIE     0x5e000000ull
 #define MSG_HDR	       sizeof(struct teesim_optee_msg_arg)
 #define MSG_PARAM      sizeof(struct teesim_optee_msg_param)
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t next32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | next(in);
-	return v;
-}
-
-static uint64_t next64(struct input *in)
-{
-	uint64_t hi = next32(in);
-
-	return hi << 32 | next32(in);
-}
 
 /* v << (s % 16), with v read before s (C leaves operand order open). */
 static uint64_t shifted(struct input *in)

@@ -24,38 +24,11 @@
 #include <teesim/supplicant.h>
 #include <teesim/teesim.h>
 
+#include "fuzz-input.h"
+
 #define NBUF   4
 #define BUFSZ  512
 #define NPARAM 5
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t next32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | next(in);
-	return v;
-}
-
-static uint64_t next64(struct input *in)
-{
-	uint64_t hi = next32(in);
-
-	return hi << 32 | next32(in);
-}
 
 static void fail(const char *what)
 {

@@ -30,6 +30,7 @@
 #endif
 #include "uapi-prog.h"
 #include "fuzz-heap.h"
+#include "fuzz-input.h"
 
 #define NPROC	   2
 #define NFD	   12
@@ -38,35 +39,6 @@
 #define BUF_PAGES  3
 #define MAX_PARAMS 6
 #define PAGE	   TEESIM_PAGE_SIZE
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t next32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | next(in);
-	return v;
-}
-
-static uint64_t next64(struct input *in)
-{
-	uint64_t hi = next32(in);
-
-	return hi << 32 | next32(in);
-}
 
 /* v << (s % @mod), with v read before s (C leaves operand order open). */
 static uint64_t shifted(struct input *in, unsigned mod)
