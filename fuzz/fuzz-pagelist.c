@@ -38,7 +38,7 @@
 
 #define PAGE	  TEESIM_PAGE_SIZE
 #define MAX_N	  1100
-#define RAM_PAGES 1152
+#define RAM_PAGES 1152 /* the most an input needs: MAX_N + its lists + the message, rounded */
 #define COOKIE	  0x7e570000ull
 #define PER_LIST  511
 
@@ -47,6 +47,7 @@ struct run {
 	struct teesim_guest *g;
 	struct teesim_sw *sw;
 	teesim_pa_t ram_base;
+	size_t ram_pages;	 /* sized to the input: the checker walks every frame */
 	bool allowed[RAM_PAGES]; /* frames the secure world may read */
 	teesim_ipa_t arg_ipa, data_ipa;
 	teesim_pa_t arg_pa;
@@ -91,7 +92,7 @@ static int access_hook(void *ctx, const struct teesim_access *a)
 		return 0;
 	for (uint64_t f = (a->pa - r->ram_base) / PAGE;
 	     f <= (a->pa + a->len - 1 - r->ram_base) / PAGE; f++)
-		if (f >= RAM_PAGES || !r->allowed[f])
+		if (f >= r->ram_pages || !r->allowed[f])
 			fail("secure world touched a page that is not the message or a list page");
 	return 0;
 }
@@ -218,7 +219,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r->n = 1 + (r->n << 8 | next(&in)) % MAX_N;
 	}
 	teesim_machine_cfg_default(&mc);
-	mc.ram_size = (uint64_t) RAM_PAGES * PAGE;
+	/* the data, its list pages, the message and some room, in 64-page steps */
+	r->ram_pages = (r->n + (r->n + PER_LIST - 1) / PER_LIST + 1 + 16 + 63) / 64 * 64;
+	mc.ram_size = (uint64_t) r->ram_pages * PAGE;
 	mc.secure_size = 8 * PAGE;
 	mc.static_shm_size = 0;
 	mc.remap = flags & 1 ? TEESIM_REMAP_SHUFFLE : TEESIM_REMAP_IDENTITY;
