@@ -460,6 +460,39 @@ START_TEST(test_shared_object_threads)
 }
 END_TEST
 
+/*
+ * Found by fuzz-secure-world (regress-message-read-on-resume): a thread
+ * stopped by a foreign interrupt before it has read its message acts on the
+ * message as it is when it runs, and its registration is gone before the
+ * call completes. A normal world may not count a call's effect only when
+ * the call returns.
+ */
+START_TEST(test_message_read_when_thread_runs)
+{
+	struct teesim_smc_regs r;
+	struct teesim_optee_msg_arg *a;
+	teesim_pa_t got[4];
+
+	ck_assert_uint_eq(reg(5, 0, 4096, REG), 0);
+	ck_assert_uint_eq(reg(6, 0, 4096, REG), 0);
+	teesim_sw_inject_foreign_intr(NW.sw, 1);
+	a = nw_msg(&NW, TEESIM_OPTEE_MSG_CMD_UNREGISTER_SHM, 1);
+	a->params[0].attr = RIN;
+	a->params[0].u.rmem.shm_ref = 5;
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, NW.arg_pa, &r),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_FOREIGN_INTR);
+	ck_assert_uint_eq(nw_stats(&NW).shm_objects, 2);
+	/* the message changes under the suspended call: the thread reads this one */
+	a->params[0].u.rmem.shm_ref = 6;
+	ck_assert_uint_eq(nw_resume(&NW, &r), 0);
+	ck_assert_uint_eq(a->ret, 0);
+	ck_assert_uint_eq(nw_stats(&NW).shm_objects, 1);
+	ck_assert_int_eq(teesim_sw_shm_pages(NW.sw, 6, got, 4), -ENOENT);
+	ck_assert_int_eq(teesim_sw_shm_pages(NW.sw, 5, got, 4), 1);
+	ck_assert_uint_eq(unreg(5), 0);
+}
+END_TEST
+
 /* The client keeps writing its buffer while the TA reads it. */
 struct scribbler {
 	atomic_bool stop;
@@ -521,6 +554,7 @@ int main(void)
 	tcase_add_test(tc, test_regd_arg);
 	tcase_add_test(tc, test_shared_object_threads);
 	tcase_add_test(tc, test_client_writes_while_ta_reads);
+	tcase_add_test(tc, test_message_read_when_thread_runs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("gen33");
 	tcase_add_checked_fixture(tc, setup_33, teardown);
