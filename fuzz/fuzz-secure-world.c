@@ -514,9 +514,13 @@ static void check_done(struct run *r, const struct snapshot *s, uint32_t a0)
 	teesim_sw_stats(r->sw, &st);
 	if (!s->known || !(a = host_of(r, s->arg_pa, MSG_HDR)) || a->cmd != s->cmd ||
 	    r->wseq[seq_slot(r, s->arg_pa)] != s->seq) {
-		/* we cannot know what it was: take the counts as they are */
+		/* we cannot know what it was: take the counts as they are. They
+		 * may include what calls still in flight have done already, so
+		 * those cannot be counted when they complete either. */
 		r->sessions = st.sessions;
 		r->objects = st.shm_objects;
+		for (unsigned i = 0; i < MAX_THREADS; i++)
+			r->pend[i].call.known = false;
 		return;
 	}
 	ok = a0 == TEESIM_OPTEE_SMC_RETURN_OK && a->ret == 0;
@@ -607,6 +611,18 @@ static void call_at(struct run *r, uint32_t fid, teesim_pa_t pa, uint32_t a3, st
 		call.call.seq = r->wseq[seq_slot(r, pa)];
 		if (fid == TEESIM_OPTEE_SMC_CALL_WITH_RPC_ARG && a->num_params <= 127)
 			call.rpc_pa = pa + TEESIM_OPTEE_MSG_GET_ARG_SIZE(a->num_params);
+		/* Two calls in flight whose messages (or RPC arguments) may share
+		 * memory: each may write its result over the other's, so neither
+		 * result can be read back as its own. */
+		for (unsigned i = 0; i < MAX_THREADS; i++) {
+			const struct snapshot *o = &r->pend[i].call;
+			uint64_t p1 = pa / PAGE, p2 = o->arg_pa / PAGE;
+
+			if (r->pend[i].live && o->known && (p1 > p2 ? p1 - p2 : p2 - p1) <= 2) {
+				r->pend[i].call.known = false;
+				call.call.known = false;
+			}
+		}
 	}
 	smc(r, &regs);
 	if (regs.a[0] == TEESIM_OPTEE_SMC_RETURN_ETHREAD_LIMIT)
