@@ -327,6 +327,45 @@ START_TEST(test_injected_fintr)
 }
 END_TEST
 
+/*
+ * Found by tools/repeat-tests.sh (stress, v4.16 driver, about 1 run in 500):
+ * a foreign interrupt injected as a thread resumed from RPC_ALLOC took the
+ * thread through FOREIGN_INTR, and the zeros of that round trip replaced the
+ * buffer the normal world had just given; the TA's RPC then failed with
+ * OUT_OF_MEMORY and the buffer was left to the driver.
+ */
+START_TEST(test_fintr_on_resume_keeps_answer)
+{
+	struct teesim_smc_regs r;
+	struct teesim_sw_stats st;
+	uint32_t a0;
+
+	teesim_clock_advance(TH_M, 7 * 1000000000ull);
+	rpc_msg(NW.arg, TEESIM_TA_RPC_CMD_GET_TIME, 0, 0);
+	a0 = nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, NW.arg_pa, &r);
+	ck_assert_uint_eq(a0, TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, &r); /* a buffer for the RPC argument */
+	teesim_sw_inject_foreign_intr(NW.sw, 1);
+	ck_assert_uint_eq(nw_resume(&NW, &r), TEESIM_OPTEE_SMC_RETURN_RPC_FOREIGN_INTR);
+	teesim_sw_stats(NW.sw, &st);
+	ck_assert_uint_eq(st.threads_suspended, 1);
+	memset(&r.a[1], 0, 6 * sizeof(r.a[1])); /* FOREIGN_INTR returns nothing */
+	a0 = nw_resume(&NW, &r);
+	/* the thread goes on with the buffer it was given: the command comes in it */
+	ck_assert_uint_eq(a0, TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	while (TEESIM_OPTEE_SMC_RETURN_IS_RPC(a0)) {
+		nw_serve(&NW, &r);
+		a0 = nw_resume(&NW, &r);
+	}
+	ck_assert_uint_eq(a0, 0);
+	ck_assert_uint_eq(NW.arg->ret, 0);
+	ck_assert_uint_eq(NW.arg->params[0].u.value.a, 0); /* the RPC succeeded */
+	ck_assert_uint_eq(NW.arg->params[0].u.value.b, 7);
+	ck_assert_uint_eq(NW.rpc_alloc, 1);
+	ck_assert_uint_eq(NW.rpc_cmd, 1);
+}
+END_TEST
+
 struct resumer {
 	struct teesim_smc_regs r;
 	uint32_t a0;
@@ -447,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, test_shm_alloc);
 	tcase_add_test(tc, test_shm_alloc_contig);
 	tcase_add_test(tc, test_rpc_alloc_refused);
+	tcase_add_test(tc, test_fintr_on_resume_keeps_answer);
 	tcase_add_test(tc, test_rpc_arg_follows);
 	tcase_add_test(tc, test_rpc_arg_keeps_cache);
 	tcase_add_test(tc, test_thread_limit);

@@ -46,7 +46,8 @@ static void thread_main(struct tsim_fiber *self, void *arg)
 
 void tsim_sw_rpc(struct tsim_sw_thread *t, uint32_t a0, uint32_t a1, uint32_t a2)
 {
-	bool again;
+	uint32_t answer[4] = {0};
+	bool answered = false, again;
 
 	do {
 		if (t->abort) {
@@ -60,6 +61,14 @@ void tsim_sw_rpc(struct tsim_sw_thread *t, uint32_t a0, uint32_t a1, uint32_t a2
 		t->did_rpc = true;
 		atomic_fetch_add_explicit(&t->sw->rpcs, 1, memory_order_relaxed);
 		tsim_fiber_yield(t->fiber);
+		if (!answered) {
+			/* the RPC's answer is the thread's saved context from here on */
+			answer[0] = t->back_a1;
+			answer[1] = t->back_a2;
+			answer[2] = t->back_a4;
+			answer[3] = t->back_a5;
+			answered = true;
+		}
 		/* an injected interrupt may hit the thread as it resumes */
 		again = !t->abort && take_fintr(t->sw);
 		if (again) {
@@ -67,6 +76,13 @@ void tsim_sw_rpc(struct tsim_sw_thread *t, uint32_t a0, uint32_t a1, uint32_t a2
 			a1 = a2 = 0;
 		}
 	} while (again);
+	if (t->abort)
+		return;
+	/* the interrupt's round trip does not replace what the RPC returned */
+	t->back_a1 = answer[0];
+	t->back_a2 = answer[1];
+	t->back_a4 = answer[2];
+	t->back_a5 = answer[3];
 }
 
 bool tsim_sw_all_threads_free(struct teesim_sw *sw)
