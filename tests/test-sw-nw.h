@@ -159,15 +159,25 @@ static inline uint32_t nw_resume(struct nw *nw, struct teesim_smc_regs *r)
 	return r->a[0];
 }
 
+/*
+ * The host bytes behind @pa. An allocation is contiguous in IPAs (and in its
+ * host mapping), not in PAs under a shuffled remap, so @pa is looked up by
+ * its IPA: a PA range [a->pa, a->pa + size) would also take in frames of
+ * other allocations.
+ */
 static inline struct teesim_optee_msg_arg *nw_host_of(struct nw *nw, teesim_pa_t pa)
 {
+	teesim_ipa_t ipa;
+
 	if (nw->shm && pa >= nw->shm_pa && pa < nw->shm_pa + nw->shm_size)
 		return (void *) (nw->shm + (pa - nw->shm_pa));
+	if (teesim_guest_pa_to_ipa(nw->g, pa, &ipa))
+		ck_abort_msg("pa %llx has no IPA", (unsigned long long) pa);
 	for (unsigned i = 0; i < NW_MAX_ALLOCS; i++) {
 		struct nw_alloc *a = &nw->allocs[i];
 
-		if (a->npages && pa >= a->pa && pa < a->pa + a->npages * TEESIM_PAGE_SIZE)
-			return (void *) ((unsigned char *) a->host + (pa - a->pa));
+		if (a->npages && ipa >= a->ipa && ipa < a->ipa + a->npages * TEESIM_PAGE_SIZE)
+			return (void *) ((unsigned char *) a->host + (ipa - a->ipa));
 	}
 	ck_abort_msg("no host memory for pa %llx", (unsigned long long) pa);
 	return NULL;

@@ -296,6 +296,62 @@ START_TEST(test_pagelist_rejections)
 }
 END_TEST
 
+/*
+ * Entries are checked a whole list page at a time: a bad entry is refused
+ * wherever it sits (first, middle, last slot of a list page, first slot of
+ * the next one, last entry used), and the accepted range is RAM plus the
+ * static pool, whose pages may be listed too, with nothing in between.
+ */
+START_TEST(test_pagelist_entry_positions)
+{
+	const struct teesim_machine_cfg *mc = teesim_machine_cfg(TH_M);
+	static const size_t pos[] = {0, 1, 255, 509, 510, 511, 512, 599};
+	teesim_pa_t pas[600];
+	uint32_t s, f;
+
+	scattered(600, pas);
+	for (size_t i = 0; i < sizeof(pos) / sizeof(*pos); i++) {
+		for (int kind = 0; kind < 6; kind++) {
+			uint64_t buf = nw_pagelist(&NW, pas, 600, 0);
+			uint64_t *list = (uint64_t *) nw_host_of(&NW, buf);
+			uint64_t *e = &list[pos[i] / 511 * 512 + pos[i] % 511];
+			uint32_t want = BADP;
+
+			switch (kind) {
+			case 0:
+				*e |= 0x200; /* unaligned */
+				break;
+			case 1:
+				*e = mc->ram_base + mc->ram_size; /* just past RAM */
+				break;
+			case 2:
+				*e = NW.shm_pa - 4096; /* just below the static pool */
+				break;
+			case 3:
+				*e = NW.shm_pa; /* the pool's first page */
+				want = 0;
+				break;
+			case 4:
+				*e = NW.shm_pa + NW.shm_size - 4096; /* its last page */
+				want = 0;
+				break;
+			default:
+				*e = mc->ram_base + mc->ram_size - 4096; /* RAM's last page */
+				want = 0;
+				break;
+			}
+			s = 0xeeee;
+			ck_assert_msg(read_memref(TIN | NC, buf, 600 * 4096, &s, &f) == want,
+				      "entry %zu kind %d", pos[i], kind);
+			if (want)
+				ck_assert_uint_eq(s, 0xeeee); /* TA never ran */
+		}
+	}
+	ck_assert_uint_eq(teesim_machine_violations(TH_M, NULL, 0), 0);
+	ck_assert_uint_eq(nw_stats(&NW).shm_objects, 0);
+}
+END_TEST
+
 START_TEST(test_short_buffer)
 {
 	struct teesim_optee_msg_arg *a = nw_invoke_msg(&NW, SID, TEESIM_TA_MEM_CMD_COPY, 2);
@@ -329,6 +385,7 @@ int main(void)
 	tcase_add_test(tc, test_noncontig);
 	tcase_add_test(tc, test_noncontig_two_lists);
 	tcase_add_test(tc, test_pagelist_rejections);
+	tcase_add_test(tc, test_pagelist_entry_positions);
 	tcase_add_test(tc, test_short_buffer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("gen30");
