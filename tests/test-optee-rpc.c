@@ -117,20 +117,20 @@ START_TEST(test_appl_alloc_and_load)
 }
 END_TEST
 
-/* The RPC TA's FS command reaches the stack's supplicant with the name as an input memref. */
+/* The RPC TA's FS command reaches the stack's supplicant with the name as an input memref,
+ * and closes the handle it got with FS CLOSE {op, handle}. */
 START_TEST(test_rpc_ta_fs)
 {
 	struct tee_ioctl_param p[3];
 	uint32_t ops[2] = {TEESIM_OPTEE_RPC_FS_CREATE, TEESIM_OPTEE_RPC_FS_OPEN};
+	struct teesim_supplicant_stats st;
 	uint32_t ret, s;
+	uint64_t fd;
 	struct ot t;
 
 	ot_new(&t, NULL);
 	s = ot_open_ok(&t, TEESIM_TA_RPC_UUID);
 	for (int i = 0; i < 2; i++) {
-		struct tee_ioctl_param cp = {.attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT,
-					     .a = TEESIM_OPTEE_RPC_FS_CLOSE};
-
 		ret = 1;
 		p[0] = ot_value(VOUT, 0, 0, 0);
 		p[1] = ot_value(VIN, ops[i], 0, 0);
@@ -139,13 +139,26 @@ START_TEST(test_rpc_ta_fs)
 		ck_assert_uint_eq(ret, 0);
 		/* p0.a is the supplicant's answer, p0.b the file descriptor it gave */
 		ck_assert_msg(p[0].a == 0, "FS op %u answered 0x%x", ops[i], (unsigned) p[0].a);
-		/* the TA cannot close it: close the handle as the secure world would */
-		cp.b = p[0].b;
-		ret = 1;
-		ck_assert_int_eq(teesim_supplicant_serve(t.st->supp, TEESIM_OPTEE_RPC_CMD_FS, 1,
-							 &cp, NULL, &ret),
-				 0);
+		teesim_supplicant_stats(t.st->supp, &st);
+		ck_assert_uint_eq(st.open_files, 1);
+		/* the TA closes it again: FS CLOSE with the handle in p1.b */
+		fd = p[0].b;
+		p[0] = ot_value(VOUT, 0, 0, 0);
+		p[1] = ot_value(VIN, TEESIM_OPTEE_RPC_FS_CLOSE, fd, 0);
+		ck_assert_int_eq(ot_invoke(&t, s, TEESIM_TA_RPC_CMD_FS, p, 3, &ret, NULL), 0);
 		ck_assert_uint_eq(ret, 0);
+		ck_assert_uint_eq(p[0].a, 0);
+		teesim_supplicant_stats(t.st->supp, &st);
+		ck_assert_uint_eq(st.open_files, 0);
+		/* the same handle again: the supplicant answers with an error, nothing changes */
+		p[0] = ot_value(VOUT, 0, 0, 0);
+		ck_assert_int_eq(ot_invoke(&t, s, TEESIM_TA_RPC_CMD_FS, p, 3, &ret, NULL), 0);
+		ck_assert_uint_ne(p[0].a, 0);
+		/* so does CLOSEDIR of a handle that was never a directory */
+		p[0] = ot_value(VOUT, 0, 0, 0);
+		p[1] = ot_value(VIN, TEESIM_OPTEE_RPC_FS_CLOSEDIR, fd, 0);
+		ck_assert_int_eq(ot_invoke(&t, s, TEESIM_TA_RPC_CMD_FS, p, 3, &ret, NULL), 0);
+		ck_assert_uint_ne(p[0].a, 0);
 	}
 	ck_assert_int_eq(ot_close(&t, s), 0);
 	ot_done(&t);

@@ -242,7 +242,9 @@ enum {
  * allocates, writes 0xA5.. pattern, reads it back, frees; b = cookie.
  * FS p1.a = FS op: an FS RPC {value in {a = op}, the name "/teesim/fs-object"
  * as an input memref in an application (supplicant) buffer, value out};
- * b = the value the supplicant returned (a file descriptor). CUSTOM
+ * b = the value the supplicant returned (a file descriptor). FS with
+ * p1 {a = CLOSE or CLOSEDIR, b = handle}: the one-value RPC {a = op,
+ * b = handle} that closes what an earlier FS command opened. CUSTOM
  * p1 {a = cmd}: RPC_CMD with one VALUE_INOUT param {p2.a, p2.b, 0}; b, c =
  * the values that came back.
  */

@@ -164,6 +164,13 @@ static uint32_t rpc_fs(struct teesim_ta_call *c, struct teesim_ta_param *p)
 	struct teesim_ta_shm *shm;
 	uint32_t res;
 
+	if (p[1].a == TEESIM_OPTEE_RPC_FS_CLOSE || p[1].a == TEESIM_OPTEE_RPC_FS_CLOSEDIR) {
+		/* a handle the TA was given back: one value {op, handle}, as OP-TEE sends */
+		struct teesim_ta_rpc_param h = {
+		    .attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT, .a = p[1].a, .b = p[1].b};
+
+		return teesim_ta_rpc(c, TEESIM_OPTEE_RPC_CMD_FS, &h, 1);
+	}
 	shm = teesim_ta_shm_alloc(c, TEESIM_OPTEE_RPC_SHM_TYPE_APPL, sizeof(name), &res);
 	if (!shm)
 		return res;
