@@ -731,7 +731,13 @@ static void rpc_cmd_in(struct run *r, struct thread *t, struct teesim_smc_regs *
 		if (room < MSG_HDR + MSG_PARAM)
 			i = -1;
 		c = i >= 0 && !(b & 0x20) ? r->bufs[i].cookie : s64(r);
-		if (find_buf(r, c) >= 0 && i < 0)
+		/*
+		 * No message is written unless a buffer was picked and kept: a
+		 * raw cookie that happens to name a live buffer would have the
+		 * driver serve the message an earlier RPC left there (a sleep
+		 * whose wakeup was used up blocks for ever): it names nothing.
+		 */
+		if (find_buf(r, c) >= 0 && (i < 0 || (b & 0x20)))
 			c = ~c;
 		regs->a[1] = (uint32_t) (c >> 32);
 		regs->a[2] = (uint32_t) c;
