@@ -97,7 +97,8 @@ struct run {
 	uint32_t client; /* a7 of our calls */
 	uint64_t sessions, objects;
 	uint64_t steps_left;
-	bool trace; /* FUZZ_SW_TRACE set: print every SMC (for triage) */
+	bool served_sleep; /* the RPC just served was a WAIT_QUEUE sleep */
+	bool trace;	   /* FUZZ_SW_TRACE set: print every SMC (for triage) */
 	/* last write by this program into each arena page (ARENA: the pool), so
 	 * that a message overwritten while its call was suspended is not judged */
 	uint64_t seq, wseq[ARENA + 1];
@@ -332,6 +333,8 @@ static void serve_cmd(struct run *r, struct teesim_optee_msg_arg *a, struct inpu
 	uint32_t np = a->num_params;
 
 	a->ret_origin = TEESIM_OPTEE_ORIGIN_COMMS;
+	r->served_sleep = a->cmd == TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE && np >= 1 &&
+			  p[0].u.value.a == TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP;
 	if (!good) {
 		/* garbage: any result, any words in the parameters the call sent */
 		a->ret = next(in) & 1 ? 0 : next32(in);
@@ -575,15 +578,28 @@ static bool budget(struct run *r)
 	return true;
 }
 
-/* Resume thread @id after serving its RPC; then serve it to the end if @drive. */
+/*
+ * Resume thread @id after serving its RPC; then serve it to the end if
+ * @drive. A thread that asks to sleep on a wait queue again right after its
+ * sleep was answered is waiting for another thread (an UNREGISTER_SHM
+ * waiting for the object's users, say), which cannot move while this one
+ * is driven: it is left pending after its second sleep instead of being
+ * answered until the step budget runs out (each answer a spurious wakeup
+ * that OP-TEE, and the model, loop on). Later steps and the final drain
+ * resume it.
+ */
 static void resume(struct run *r, unsigned id, struct input *in, bool good, bool drive)
 {
+	unsigned sleeps = 0;
+
 	do {
 		struct pending p = r->pend[id];
 		struct teesim_smc_regs regs = p.regs;
 
 		r->pend[id].live = false;
+		r->served_sleep = false;
 		serve_rpc(r, &p, &regs, in, good);
+		sleeps = r->served_sleep ? sleeps + 1 : 0;
 		regs.a[0] = TEESIM_OPTEE_SMC_CALL_RETURN_FROM_RPC;
 		regs.a[3] = id;
 		regs.a[7] = r->client;
@@ -592,7 +608,7 @@ static void resume(struct run *r, unsigned id, struct input *in, bool good, bool
 			fail("RETURN_FROM_RPC to a suspended thread refused");
 		if (!after_call(r, &regs, &p))
 			return;
-	} while (drive && budget(r));
+	} while (drive && sleeps < 2 && budget(r));
 }
 
 /* Make a yielding call with its message at @pa and handle the outcome. */
