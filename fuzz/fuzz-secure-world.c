@@ -315,15 +315,30 @@ static void add_cookie(struct run *r, uint64_t cookie, teesim_pa_t pa)
 	r->ncookies++;
 }
 
+/* The RPC message's host bytes; NULL when there are none or they are not
+ * aligned for the struct (a hostile call's message, and so its RPC
+ * argument after it, may sit anywhere): that RPC is answered unserved. */
 static struct teesim_optee_msg_arg *rpc_arg_of(struct run *r, const struct pending *p,
 					       uint64_t cookie)
 {
-	for (unsigned i = 0; i < MAX_COOKIES && i < r->ncookies; i++)
+	void *h = NULL;
+
+	for (unsigned i = 0; i < MAX_COOKIES && i < r->ncookies && !h; i++)
 		if (r->cookies[i].cookie == cookie)
-			return host_of(r, r->cookies[i].pa, PAGE / 2);
-	if (p && p->rpc_pa)
-		return host_of(r, p->rpc_pa, MSG_HDR + 4 * MSG_PARAM);
-	return NULL;
+			h = host_of(r, r->cookies[i].pa, PAGE / 2);
+	if (!h && p && p->rpc_pa)
+		h = host_of(r, p->rpc_pa, MSG_HDR + 4 * MSG_PARAM);
+	return (uintptr_t) h % _Alignof(struct teesim_optee_msg_arg) ? NULL : h;
+}
+
+/* The header of the message at @pa, copied out (it may be unaligned); false: no host bytes. */
+static bool read_hdr(struct run *r, teesim_pa_t pa, struct teesim_optee_msg_arg *hdr)
+{
+	const void *h = host_of(r, pa, MSG_HDR);
+
+	if (h)
+		memcpy(hdr, h, MSG_HDR);
+	return h != NULL;
 }
 
 /* Answer an RPC_CMD the way a driver and supplicant would. */
@@ -511,11 +526,11 @@ static bool in_window(uint64_t got, uint64_t want, uint32_t adds, uint32_t remov
 static void check_done(struct run *r, const struct snapshot *s, uint32_t a0)
 {
 	struct teesim_sw_stats st;
-	struct teesim_optee_msg_arg *a;
+	struct teesim_optee_msg_arg hdr, *a = &hdr;
 	bool ok;
 
 	teesim_sw_stats(r->sw, &st);
-	if (!s->known || !(a = host_of(r, s->arg_pa, MSG_HDR)) || a->cmd != s->cmd ||
+	if (!s->known || !read_hdr(r, s->arg_pa, a) || a->cmd != s->cmd ||
 	    r->wseq[seq_slot(r, s->arg_pa)] != s->seq) {
 		/* we cannot know what it was: take the counts as they are. They
 		 * may include what calls still in flight have done already, so
@@ -617,10 +632,10 @@ static void call_at(struct run *r, uint32_t fid, teesim_pa_t pa, uint32_t a3, st
 {
 	struct teesim_smc_regs regs = {
 	    {fid, (uint32_t) (pa >> 32), (uint32_t) pa, a3, 0, 0, 0, r->client}};
-	struct teesim_optee_msg_arg *a = host_of(r, pa, MSG_HDR);
+	struct teesim_optee_msg_arg hdr, *a = &hdr;
 	struct pending call = {0};
 
-	if (a && fid != TEESIM_OPTEE_SMC_CALL_WITH_REGD_ARG) {
+	if (read_hdr(r, pa, a) && fid != TEESIM_OPTEE_SMC_CALL_WITH_REGD_ARG) {
 		call.call.known = true;
 		call.call.arg_pa = pa;
 		call.call.cmd = a->cmd;
@@ -760,7 +775,14 @@ static void op_message(struct run *r, struct input *in)
 {
 	uint8_t how = next(in), c = next(in);
 	teesim_pa_t pa = pick_arg_pa(r, in);
-	struct teesim_optee_msg_arg *a = host_of(r, pa, MSG_HDR);
+	/* the message is built aligned here and copied to @pa, which may be
+	 * anywhere in a page (unaligned, or too near its end for a parameter) */
+	unsigned char *host = (unsigned char *) host_of(r, pa, MSG_HDR);
+	union {
+		struct teesim_optee_msg_arg m;
+		unsigned char b[MSG_HDR + 6 * MSG_PARAM];
+	} local;
+	struct teesim_optee_msg_arg *a = host ? &local.m : NULL;
 	uint32_t fid = how % 8 == 6   ? TEESIM_OPTEE_SMC_CALL_WITH_RPC_ARG
 		       : how % 8 == 7 ? TEESIM_OPTEE_SMC_CALL_WITH_REGD_ARG
 				      : TEESIM_OPTEE_SMC_CALL_WITH_ARG;
@@ -773,7 +795,7 @@ static void op_message(struct run *r, struct input *in)
 		if (r->pool_size && pa >= r->pool_pa && pa < r->pool_pa + r->pool_size)
 			room = (r->pool_pa + r->pool_size - pa - MSG_HDR) / MSG_PARAM;
 		note_write(r, pa);
-		memset(a, 0, MSG_HDR);
+		memset(&local, 0, sizeof(local));
 		a->cmd = c % 16 < 12 ? c % 6 : next32(in);
 		a->func = next(in) % 8;
 		a->session = pick_session(r, in);
@@ -798,6 +820,9 @@ static void op_message(struct run *r, struct input *in)
 			a->params[0].u.tmem.buf_ptr = r->list_pa | (next(in) & 0xff8);
 			a->params[0].u.tmem.shm_ref = SHM_COOKIE + next(in) % 8;
 		}
+		/* the header and the parameters that fit (as many as were filled) */
+		room = np < room ? np : room;
+		memcpy(host, &local, MSG_HDR + (room < 6 ? room : 6) * MSG_PARAM);
 	}
 	if (fid == TEESIM_OPTEE_SMC_CALL_WITH_REGD_ARG) {
 		pa = pick_cookie(r, in);
