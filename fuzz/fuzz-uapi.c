@@ -487,8 +487,7 @@ static void uapi_run_program(struct run *r, struct input *in)
 					 * still find any page nobody should hold. */
 					if (errno != ENOMEM)
 						fail("process setup failed");
-					teesim_process_free(pr->p);
-					pr->p = NULL;
+					proc_exit(r, pr); /* the part that was set up */
 					return;
 				}
 			} else {
