@@ -381,6 +381,12 @@ START_TEST(test_double_fetch)
 	struct teesim_optee_msg_arg *a = nw_invoke_msg(&NW, sid, TEESIM_TA_MEM_CMD_NOP, 3);
 
 	fill_values(a);
+	/* nothing counted yet (the open above ran with counting off): every counter reads 0 */
+	for (unsigned off = 0; off < 4096; off += 4) {
+		ck_assert_uint_eq(teesim_sw_reads(NW.sw, TEESIM_SW_FIELD_ARG, off), 0);
+		ck_assert_uint_eq(teesim_sw_reads(NW.sw, TEESIM_SW_FIELD_RPC_ARG, off), 0);
+		ck_assert_uint_eq(teesim_sw_reads(NW.sw, TEESIM_SW_FIELD_PAGE_LIST, off / 4), 0);
+	}
 	teesim_sw_count_reads(NW.sw, true);
 	ck_assert_uint_eq(nw_call(&NW, NW.arg_pa), 0);
 	ck_assert_uint_eq(a->ret, 0);

@@ -282,10 +282,11 @@ enum teesim_sw_field {
 TEESIM_API void teesim_sw_count_reads(struct teesim_sw *sw, bool on);
 
 /**
- * How often the last completed request fetched the word of @p field at
- * @p offset (ARG/RPC_ARG: byte offset, rounded down to 4; PAGE_LIST: slot
- * index counting 512 slots per list page, 511 being the next pointer; the
- * first 4096 slots). 0 when counting is off or out of range.
+ * How often the last completed request that was counted fetched the word of
+ * @p field at @p offset (ARG/RPC_ARG: byte offset, rounded down to 4;
+ * PAGE_LIST: slot index counting 512 slots per list page, 511 being the
+ * next pointer; the first 4096 slots). Turning counting off keeps the last
+ * counts. 0 before any request was counted, and out of range.
  */
 TEESIM_API unsigned teesim_sw_reads(struct teesim_sw *sw, enum teesim_sw_field field,
 				    uint64_t offset);

@@ -116,9 +116,8 @@ static void run(struct teesim_sw *sw, struct tsim_sw_thread *t, struct teesim_sm
 		sw->have_last = true;
 	}
 	if (t->counting) {
-		memcpy(sw->last_reads_arg, t->reads_arg, sizeof(t->reads_arg));
-		memcpy(sw->last_reads_list, t->reads_list, sizeof(t->reads_list));
-		memcpy(sw->last_reads_rpc, t->reads_rpc, sizeof(t->reads_rpc));
+		memcpy(sw->last_reads, t->reads, sizeof(*t->reads));
+		sw->have_last_reads = true;
 	}
 	pthread_mutex_unlock(&sw->lock);
 	if (sw->req_fn && t->have_req)
@@ -178,11 +177,8 @@ void tsim_sw_std_call(struct teesim_sw *sw, struct teesim_guest *from, struct te
 	t->did_rpc = false;
 	t->have_req = false;
 	t->counting = atomic_load_explicit(&sw->count_reads, memory_order_relaxed);
-	if (t->counting) {
-		memset(t->reads_arg, 0, sizeof(t->reads_arg));
-		memset(t->reads_list, 0, sizeof(t->reads_list));
-		memset(t->reads_rpc, 0, sizeof(t->reads_rpc));
-	}
+	if (t->counting)
+		memset(t->reads, 0, sizeof(*t->reads));
 	atomic_fetch_add_explicit(&sw->std_calls, 1, memory_order_relaxed);
 	run(sw, t, r);
 }
@@ -221,10 +217,20 @@ int tsim_sw_threads_init(struct teesim_sw *sw)
 	sw->threads = tsim_calloc(sw->m, sw->cfg.num_threads, sizeof(*sw->threads));
 	if (!sw->threads)
 		return -ENOMEM;
+	/* one counter set per thread and one for the last request; not zeroed (sw_internal.h) */
+	sw->reads_block =
+	    tsim_mallocarray(sw->m, (size_t) sw->cfg.num_threads + 1, sizeof(*sw->reads_block));
+	if (!sw->reads_block) {
+		tsim_free(sw->m, sw->threads);
+		sw->threads = NULL;
+		return -ENOMEM;
+	}
+	sw->last_reads = &sw->reads_block[sw->cfg.num_threads];
 	for (unsigned i = 0; i < sw->cfg.num_threads; i++) {
 		struct tsim_sw_thread *t = &sw->threads[i];
 
 		t->sw = sw;
+		t->reads = &sw->reads_block[i];
 		t->id = i;
 		t->call.t = t;
 		/* t->fiber stays NULL until the first call on the thread */
@@ -257,4 +263,8 @@ void tsim_sw_threads_fini(struct teesim_sw *sw)
 	tsim_free(sw->m, sw->threads);
 	sw->threads = NULL;
 	sw->nthreads = 0;
+	tsim_free(sw->m, sw->reads_block);
+	sw->reads_block = NULL;
+	sw->last_reads = NULL;
+	sw->have_last_reads = false;
 }

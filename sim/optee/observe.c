@@ -126,12 +126,14 @@ unsigned teesim_sw_reads(struct teesim_sw *sw, enum teesim_sw_field field, uint6
 	unsigned v = 0;
 
 	pthread_mutex_lock(&sw->lock);
-	if (field == TEESIM_SW_FIELD_ARG && offset / 4 < SW_READS_ARG)
-		v = sw->last_reads_arg[offset / 4];
+	if (!sw->have_last_reads)
+		v = 0; /* nothing counted yet */
+	else if (field == TEESIM_SW_FIELD_ARG && offset / 4 < SW_READS_ARG)
+		v = sw->last_reads->arg[offset / 4];
 	else if (field == TEESIM_SW_FIELD_RPC_ARG && offset / 4 < SW_READS_RPC)
-		v = sw->last_reads_rpc[offset / 4];
+		v = sw->last_reads->rpc[offset / 4];
 	else if (field == TEESIM_SW_FIELD_PAGE_LIST && offset < SW_READS_LIST)
-		v = sw->last_reads_list[offset];
+		v = sw->last_reads->list[offset];
 	pthread_mutex_unlock(&sw->lock);
 	return v;
 }

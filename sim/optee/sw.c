@@ -149,12 +149,12 @@ int tsim_sw_nw_read(struct tsim_sw_thread *t, enum teesim_sw_field field, uint64
 		uint64_t first, last, n;
 
 		if (field == TEESIM_SW_FIELD_PAGE_LIST) {
-			c = t->reads_list;
+			c = t->reads->list;
 			n = SW_READS_LIST;
 			first = off;
 			last = off + len / sizeof(uint64_t);
 		} else {
-			c = field == TEESIM_SW_FIELD_ARG ? t->reads_arg : t->reads_rpc;
+			c = field == TEESIM_SW_FIELD_ARG ? t->reads->arg : t->reads->rpc;
 			n = field == TEESIM_SW_FIELD_ARG ? SW_READS_ARG : SW_READS_RPC;
 			first = off / 4;
 			last = (off + len + 3) / 4;

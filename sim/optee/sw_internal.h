@@ -143,11 +143,16 @@ struct tsim_sw_thread {
 	teesim_pa_t *scratch[SW_NPARAMS];
 	uint64_t scratch_cap[SW_NPARAMS];
 
-	/* read counters of the current request (when counting) */
+	/* read counters of the current request (when counting); zeroed when it starts */
 	bool counting;
-	uint16_t reads_arg[SW_READS_ARG];
-	uint16_t reads_list[SW_READS_LIST];
-	uint16_t reads_rpc[SW_READS_RPC];
+	struct tsim_sw_reads *reads;
+};
+
+/* how often each 4-byte word of the message and RPC argument, and each list entry, was read */
+struct tsim_sw_reads {
+	uint16_t arg[SW_READS_ARG];
+	uint16_t list[SW_READS_LIST];
+	uint16_t rpc[SW_READS_RPC];
 };
 
 struct teesim_sw {
@@ -177,9 +182,15 @@ struct teesim_sw {
 	_Atomic bool count_reads;
 	bool have_last;
 	struct teesim_sw_request last;
-	uint16_t last_reads_arg[SW_READS_ARG];
-	uint16_t last_reads_list[SW_READS_LIST];
-	uint16_t last_reads_rpc[SW_READS_RPC];
+	/*
+	 * The counters of the last request counted, valid once have_last_reads
+	 * is set. They and the threads' sets are one block (reads_block),
+	 * allocated without zeroing: nothing is read before it is written, so
+	 * a secure world that never counts never touches the 12 KiB a set.
+	 */
+	bool have_last_reads;
+	struct tsim_sw_reads *last_reads;
+	struct tsim_sw_reads *reads_block;
 
 	/* statistics */
 	_Atomic uint64_t std_calls, fast_calls, rpcs, rejected, stale_accesses;
