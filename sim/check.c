@@ -179,11 +179,14 @@ static void check_guest(struct tsim_check *c, struct teesim_guest *g, struct pag
 	unsigned bad_host = 0, bad_owner = 0, bad_unmapped = 0, bad_bitmap = 0;
 	uint64_t first_bad = UINT64_MAX;
 
-	for (uint64_t i = 0; i < g->npages; i++) {
-		const struct tsim_page *pg = &g->pages[i];
-		uintptr_t h =
-		    atomic_load_explicit(&m->slot_host[g->slot_base + i], memory_order_relaxed);
-		bool used = (g->alloc.words[i >> 6] >> (i & 63)) & 1; /* tsim_bitmap_test, inline */
+	const struct tsim_page *pages = g->pages;
+	const uint64_t *words = g->alloc.words, npages = g->npages;
+	_Atomic uintptr_t *slot_host = m->slot_host + g->slot_base;
+
+	for (uint64_t i = 0; i < npages; i++) {
+		const struct tsim_page *pg = &pages[i];
+		uintptr_t h = atomic_load_explicit(&slot_host[i], memory_order_relaxed);
+		bool used = (words[i >> 6] >> (i & 63)) & 1; /* tsim_bitmap_test, inline */
 
 		/* the common case: a free page, unpinned, unbound, free in the bitmap */
 		if (!used && pg->state == TSIM_PG_FREE && !pg->pins && !h)
@@ -351,15 +354,17 @@ static void check_machine_state(struct tsim_check *c)
 static void check_kernel_pages(struct tsim_check *c)
 {
 	struct teesim_machine *m = c->m;
+	struct teesim_guest *guests[TSIM_MAX_GUESTS];
 
+	/* one look at the guest table: the layers' callbacks below take their own locks */
+	pthread_mutex_lock(&m->lock);
+	memcpy(guests, m->guests, sizeof(guests));
+	pthread_mutex_unlock(&m->lock);
 	for (unsigned i = 0; i < TSIM_MAX_GUESTS; i++) {
-		struct teesim_guest *g;
+		struct teesim_guest *g = guests[i];
 		uint64_t held = 0;
 		bool concerned = false;
 
-		pthread_mutex_lock(&m->lock);
-		g = m->guests[i];
-		pthread_mutex_unlock(&m->lock);
 		if (!g)
 			continue;
 		for (struct tsim_check_node *k = m->checkers; k; k = k->next) {

@@ -274,6 +274,51 @@ START_TEST(test_machine_counters)
 }
 END_TEST
 
+/*
+ * The page walk names pages that are not plain free or kernel pages: a
+ * kernel page whose allocation bit is clear, a free page whose bit is set
+ * (with a process's user pages before it), and a host binding on a page
+ * that is not a host page.
+ */
+START_TEST(test_page_walk_odd_pages)
+{
+	struct teesim_machine *m = E.st->machine;
+	struct teesim_guest *g = teesim_machine_guest(m, 0);
+	uint64_t k, last = g->npages - 1;
+	teesim_ipa_t kipa;
+	char want[160];
+	void *user = teesim_process_mmap(E.p, 2 * 4096, TEESIM_PROT_READ | TEESIM_PROT_WRITE);
+
+	ck_assert_ptr_nonnull(user);
+	ck_assert_uint_eq(m->user_pages, 2);
+	ck_assert_int_eq(teesim_kmem_alloc(g, 1, 0, &kipa, NULL), 0);
+	k = (kipa - g->ipa_base) / TSIM_PAGE;
+	ck_assert_uint_eq(g->pages[k].state, TSIM_PG_KERNEL);
+	ck_assert_uint_eq(g->pages[last].state, TSIM_PG_FREE);
+	pthread_mutex_lock(&m->lock);
+	tsim_bitmap_set(&g->alloc, k, 1, false);
+	tsim_bitmap_set(&g->alloc, last, 1, true);
+	pthread_mutex_unlock(&m->lock);
+	snprintf(want, sizeof(want),
+		 "machine: guest 0: 2 pages whose allocation bit disagrees with their state "
+		 "(first: page %llu)",
+		 (unsigned long long) k);
+	expect(1, want);
+	pthread_mutex_lock(&m->lock);
+	tsim_bitmap_set(&g->alloc, k, 1, true);
+	tsim_bitmap_set(&g->alloc, last, 1, false);
+	atomic_store(&m->slot_host[g->slot_base + last], (uintptr_t) 0x1000);
+	pthread_mutex_unlock(&m->lock);
+	expect(1, "machine: guest 0: 1 host-page bindings inconsistent (slot, host map, pin)");
+	pthread_mutex_lock(&m->lock);
+	atomic_store(&m->slot_host[g->slot_base + last], 0);
+	pthread_mutex_unlock(&m->lock);
+	expect(0, NULL);
+	ck_assert_int_eq(teesim_kmem_free(g, kipa, 1), 0);
+	ck_assert_int_eq(teesim_process_munmap(E.p, user, 2 * 4096), 0);
+}
+END_TEST
+
 START_TEST(test_host_binding)
 {
 	struct teesim_machine *m = E.st->machine;
@@ -538,6 +583,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_device_users);
 	tcase_add_test(tc, test_machine_counters);
 	tcase_add_test(tc, test_host_binding);
+	tcase_add_test(tc, test_page_walk_odd_pages);
 	tcase_add_test(tc, test_registered_pages_unpinned);
 	tcase_add_test(tc, test_refcount_violation);
 	tcase_add_test(tc, test_sw_thread_and_session);
