@@ -213,13 +213,14 @@ int teesim_kmem_alloc(struct teesim_guest *g, size_t npages, unsigned flags, tee
 	pthread_mutex_lock(&m->lock);
 	first = tsim_bitmap_alloc(&g->alloc, npages);
 	if (first != UINT64_MAX) {
-		for (uint64_t i = first; i < first + npages; i++) {
+		/* taking a page keeps its USED flag, read below */
+		tsim_pages_take(g, first, npages, TSIM_PG_KERNEL, 0);
+		for (uint64_t i = first; (poison || host || zero) && i < first + npages; i++) {
 			/* a page never used holds no old bytes: poison it, so that
 			 * reading it before writing it shows; a used one was
 			 * poisoned when it was freed */
 			bool fresh = !(g->pages[i].flags & TSIM_PGF_USED);
 
-			tsim_page_take(g, i, TSIM_PG_KERNEL, 0);
 			/* tsim_page_backing() zeroes a heap frame's first use; a
 			 * page nobody can reach yet (no host pointer) is left to
 			 * the accessors that reach it later */

@@ -328,6 +328,9 @@ void tsim_page_release(struct teesim_guest *g, uint64_t idx);
 /* tsim_page_release() of pages [first, first + n), in one bitmap update */
 void tsim_pages_release(struct teesim_guest *g, uint64_t first, uint64_t n);
 void tsim_page_take(struct teesim_guest *g, uint64_t idx, enum tsim_page_state st, uint32_t owner);
+/* tsim_page_take() of pages [first, first + n) */
+void tsim_pages_take(struct teesim_guest *g, uint64_t first, uint64_t n, enum tsim_page_state st,
+		     uint32_t owner);
 unsigned char *tsim_page_backing(const struct teesim_guest *g, uint64_t idx);
 /* a frame index of RAM -> owning guest and page index, or NULL */
 struct teesim_guest *tsim_ram_frame_guest(const struct teesim_machine *m, uint64_t frame,

@@ -435,9 +435,65 @@ void tsim_page_release(struct teesim_guest *g, uint64_t idx)
 
 void tsim_pages_release(struct teesim_guest *g, uint64_t first, uint64_t n)
 {
-	for (uint64_t i = first; i < first + n; i++)
-		page_free(g, i);
+	struct teesim_machine *m = g->m;
+	struct tsim_page *pages = g->pages + first;
+	uint64_t kernel = 0, user = 0, hosts = 0, done = 0;
+
+	if (m->cfg.poison) {
+		for (uint64_t i = first; i < first + n; i++)
+			page_free(g, i);
+		tsim_bitmap_set(&g->alloc, first, n, false);
+		return;
+	}
+	/*
+	 * Kernel and user pages, the bulk of it, are counted in locals and the
+	 * counters updated once: a store to a page's byte-wide fields may alias
+	 * anything, so page_free()'s counters would be loaded and stored again
+	 * for every page. Host pages, which have a binding to undo, go to
+	 * page_free() afterwards.
+	 */
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t st = pages[i].state;
+
+		if (st == TSIM_PG_HOST) {
+			hosts++;
+			continue;
+		}
+		kernel += st == TSIM_PG_KERNEL;
+		user += st == TSIM_PG_USER;
+		done++;
+		pages[i].state = TSIM_PG_FREE;
+		pages[i].owner = 0;
+		pages[i].flags = TSIM_PGF_USED;
+	}
+	m->kernel_pages -= kernel;
+	m->user_pages -= user;
+	g->busy_pages -= done;
+	for (uint64_t i = 0; hosts && i < n; i++)
+		if (pages[i].state == TSIM_PG_HOST) {
+			page_free(g, first + i);
+			hosts--;
+		}
 	tsim_bitmap_set(&g->alloc, first, n, false);
+}
+
+void tsim_pages_take(struct teesim_guest *g, uint64_t first, uint64_t n, enum tsim_page_state st,
+		     uint32_t owner)
+{
+	struct tsim_page *pages = g->pages + first;
+	uint64_t *cnt = state_counter(g->m, st);
+	const uint8_t mapped = st == TSIM_PG_USER ? TSIM_PGF_MAPPED : 0;
+
+	/* tsim_page_take() of each page, the counters once (as in tsim_pages_release()) */
+	for (uint64_t i = 0; i < n; i++) {
+		pages[i].state = (uint8_t) st;
+		pages[i].owner = owner;
+		pages[i].pins = 0;
+		pages[i].flags = (uint8_t) ((pages[i].flags & TSIM_PGF_USED) | mapped);
+	}
+	if (cnt)
+		*cnt += n;
+	g->busy_pages += n;
 }
 
 /* ---- frame map ---- */

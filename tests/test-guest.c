@@ -744,6 +744,52 @@ START_TEST(test_kmem_zero_flag)
 }
 END_TEST
 
+/* Kernel pages of an unpoisoned machine are counted in bulk (tsim_pages_take / _release). */
+START_TEST(test_kmem_counters_unpoisoned)
+{
+	struct teesim_machine_cfg cfg;
+	struct teesim_machine *m;
+	struct teesim_guest *g;
+	struct teesim_machine_stats st;
+	struct teesim_check_report *rep = malloc(sizeof(*rep));
+	teesim_ipa_t a = 0, b = 0, c = 0;
+
+	ck_assert_ptr_nonnull(rep);
+	teesim_machine_cfg_default(&cfg);
+	cfg.guest0_size = 16 * PG;
+	cfg.poison = false;
+	m = th_machine(&cfg);
+	g = guest0(m);
+	th_assert_err(teesim_kmem_alloc(g, 3, 0, &a, NULL), 0);
+	th_assert_err(teesim_kmem_alloc(g, 5, 0, &b, NULL), 0);
+	teesim_machine_stats(m, &st);
+	ck_assert_uint_eq(st.kernel_pages, 8);
+	th_check_report("8 kernel pages", teesim_check_machine(m, TEESIM_CHECK_IDLE, rep), 0, rep);
+	th_assert_err(teesim_kmem_free(g, a, 3), 0);
+	teesim_machine_stats(m, &st);
+	ck_assert_uint_eq(st.kernel_pages, 5);
+	th_check_report("5 kernel pages", teesim_check_machine(m, TEESIM_CHECK_IDLE, rep), 0, rep);
+	/* freeing them again, or a range with free pages in it, changes nothing */
+	th_assert_err(teesim_kmem_free(g, a, 3), -EINVAL);
+	th_assert_err(teesim_kmem_free(g, b, 6), -EINVAL);
+	teesim_machine_stats(m, &st);
+	ck_assert_uint_eq(st.kernel_pages, 5);
+	ck_assert_uint_eq(st.violations, 4);
+	/* the freed pages are taken again, and the rest: the guest is full */
+	th_assert_err(teesim_kmem_alloc(g, 8, 0, &c, NULL), 0); /* next fit: after b */
+	th_assert_err(teesim_kmem_alloc(g, 3, 0, &a, NULL), 0);
+	teesim_machine_stats(m, &st);
+	ck_assert_uint_eq(st.kernel_pages, 16);
+	th_assert_err(teesim_kmem_alloc(g, 1, 0, NULL, NULL), -ENOMEM);
+	th_check_report("16 kernel pages", teesim_check_machine(m, TEESIM_CHECK_IDLE, rep), 0, rep);
+	th_assert_err(teesim_kmem_free(g, a, 3), 0);
+	th_assert_err(teesim_kmem_free(g, b, 5), 0);
+	th_assert_err(teesim_kmem_free(g, c, 8), 0);
+	free(rep);
+	th_machine_done_expect(m, 4);
+}
+END_TEST
+
 START_TEST(test_kmem_zero_over_poison)
 {
 	struct teesim_machine_cfg cfg;
@@ -1026,6 +1072,7 @@ int main(void)
 	tcase_add_test(tc, test_kmem_null_outputs);
 	tcase_add_test(tc, test_kmem_zero_copy_shuffle);
 	tcase_add_test(tc, test_kmem_zero_flag);
+	tcase_add_test(tc, test_kmem_counters_unpoisoned);
 	tcase_add_test(tc, test_kmem_zero_over_poison);
 	tcase_add_test(tc, test_kmem_poison);
 	tcase_add_test(tc, test_kmem_alloc_einval);
