@@ -7,7 +7,8 @@
  * It is plumbing, not logic under test, and runs for every byte of every
  * input: under clang the reader is kept out of line and without coverage
  * callbacks, so that libFuzzer neither pays for nor learns from its one
- * branch.
+ * branch. A target marks its own per-access bookkeeping FUZZ_PLUMBING for
+ * the same reason (fuzz-secure-world.c's oracle helpers).
  */
 #ifndef TEESIM_FUZZ_INPUT_H
 #define TEESIM_FUZZ_INPUT_H

@@ -124,7 +124,14 @@ static void run_checker(struct teesim_machine *m, unsigned flags, const char *wh
 /* ------------------------------------------------------------------------ */
 /* Memory the program hands over */
 
-static int access_hook(void *ctx, const struct teesim_access *a)
+/*
+ * The oracle's own bookkeeping (the access hook, address lookups, the write
+ * sequence, counts of calls in flight) runs on every access and every call
+ * the same way whatever the secure world did: it is FUZZ_PLUMBING, without
+ * coverage callbacks, so that libFuzzer's feedback is the secure world's.
+ */
+
+FUZZ_PLUMBING static int access_hook(void *ctx, const struct teesim_access *a)
 {
 	struct run *r = ctx;
 	enum teesim_mem_kind k;
@@ -145,7 +152,7 @@ static int access_hook(void *ctx, const struct teesim_access *a)
 }
 
 /* True when [pa, pa + 8) lies in a forbidden frame: no word may name one. */
-static bool forbidden(const struct run *r, uint64_t v)
+FUZZ_PLUMBING static bool forbidden(const struct run *r, uint64_t v)
 {
 	uint64_t f;
 
@@ -225,7 +232,7 @@ static void filter_pair(const struct run *r, uint32_t *hi, const uint32_t *lo)
 		*hi ^= 0x80000000u;
 }
 
-static void *host_of(struct run *r, teesim_pa_t pa, uint64_t len)
+FUZZ_PLUMBING static void *host_of(struct run *r, teesim_pa_t pa, uint64_t len)
 {
 	if (r->pool_size && pa >= r->pool_pa && len <= r->pool_size &&
 	    pa - r->pool_pa <= r->pool_size - len)
@@ -240,7 +247,7 @@ static void *host_of(struct run *r, teesim_pa_t pa, uint64_t len)
 }
 
 /* Which write-sequence slot covers @pa: an arena page, the pool, or none (-1). */
-static int seq_slot(const struct run *r, teesim_pa_t pa)
+FUZZ_PLUMBING static int seq_slot(const struct run *r, teesim_pa_t pa)
 {
 	if (r->pool_size && pa >= r->pool_pa && pa - r->pool_pa < r->pool_size)
 		return ARENA;
@@ -497,7 +504,7 @@ static void smc(struct run *r, struct teesim_smc_regs *regs)
  * flight; UINT32_MAX when one in flight is a call we cannot read or whose
  * message was written since (it may be anything).
  */
-static uint32_t in_flight(const struct run *r, uint32_t cmd)
+FUZZ_PLUMBING static uint32_t in_flight(const struct run *r, uint32_t cmd)
 {
 	uint32_t n = 0;
 
@@ -515,7 +522,7 @@ static uint32_t in_flight(const struct run *r, uint32_t cmd)
 }
 
 /* @got is @want, give or take what the calls in flight may already have added or removed. */
-static bool in_window(uint64_t got, uint64_t want, uint32_t adds, uint32_t removes)
+FUZZ_PLUMBING static bool in_window(uint64_t got, uint64_t want, uint32_t adds, uint32_t removes)
 {
 	if (adds == UINT32_MAX || removes == UINT32_MAX)
 		return true;
@@ -523,7 +530,7 @@ static bool in_window(uint64_t got, uint64_t want, uint32_t adds, uint32_t remov
 }
 
 /* Check what a completed call did to the counts against the result it reports. */
-static void check_done(struct run *r, const struct snapshot *s, uint32_t a0)
+FUZZ_PLUMBING static void check_done(struct run *r, const struct snapshot *s, uint32_t a0)
 {
 	struct teesim_sw_stats st;
 	struct teesim_optee_msg_arg hdr, *a = &hdr;
