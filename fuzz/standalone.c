@@ -3,6 +3,9 @@
  * Corpus replay without libFuzzer: every argument is a file or a directory of
  * files; each file is passed once to LLVMFuzzerTestOneInput, directories in
  * name order, so fuzz targets double as regression tests in every build.
+ *
+ * -time=N (before the files): run each file N times and print its mean CPU
+ * time per run, the cost of one input without libFuzzer's own work.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -10,8 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* optional, as with libFuzzer: called once before the first input */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+
+static unsigned repeat; /* -time=N; 0: run each file once, silently */
+
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
 
 static int run_file(const char *path)
 {
@@ -42,7 +58,15 @@ static int run_file(const char *path)
 		rc = 1;
 		goto out;
 	}
-	LLVMFuzzerTestOneInput(buf, len);
+	if (repeat) {
+		double t0 = cpu_us();
+
+		for (unsigned i = 0; i < repeat; i++)
+			LLVMFuzzerTestOneInput(buf, len);
+		printf("%s: %.2f us per run (%u runs)\n", path, (cpu_us() - t0) / repeat, repeat);
+	} else {
+		LLVMFuzzerTestOneInput(buf, len);
+	}
 out:
 	free(buf);
 	fclose(f);
@@ -103,9 +127,22 @@ static int run_dir(const char *dir, unsigned *count)
 int main(int argc, char **argv)
 {
 	unsigned count = 0;
-	int rc = 0;
+	int rc = 0, first = 1;
 
-	for (int i = 1; i < argc && !rc; i++) {
+	if (argc > 1 && !strncmp(argv[1], "-time=", 6)) {
+		char *end;
+		unsigned long n = strtoul(argv[1] + 6, &end, 10);
+
+		if (*end || !n || n > 100000000) {
+			fprintf(stderr, "%s: -time=N wants N from 1 to 100000000\n", argv[0]);
+			return 2;
+		}
+		repeat = (unsigned) n;
+		first = 2;
+	}
+	if (LLVMFuzzerInitialize)
+		LLVMFuzzerInitialize(&argc, &argv);
+	for (int i = first; i < argc && !rc; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st)) {
