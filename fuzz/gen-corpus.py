@@ -118,6 +118,10 @@ def sw_seeds():
     s['wait-cancel-intr'] = sw_cfg(threads=2) + bytes([SW_INTR, 2]) + sw_open(TA_WAIT) + \
         sw_msg(1, [p_value(50)], how=0, func=0, cancel=9) + \
         sw_msg(3, [], cancel=9) + bytes([SW_CLOCK, 200, SW_RESUME, 0x60])
+    # a close while a call sleeps in the session: the close waits on a wait queue
+    s['close-waits-for-call'] = sw_cfg(threads=3) + sw_open(TA_WAIT) + \
+        sw_msg(1, [p_value(50)], how=0, func=0) + sw_msg(2) + \
+        bytes([SW_CLOCK, 200, SW_RESUME, 0x60])
     s['panic-then-close'] = sw_cfg() + sw_open(TA_PANIC) + sw_msg(1, [], func=1) + \
         sw_msg(1, [], func=0) + close
     s['load-ta'] = sw_cfg() + sw_open(TA_LOAD)

@@ -233,8 +233,6 @@ START_TEST(test_cancel)
 	ck_assert_uint_eq(rpc->params[0].u.value.a, 1000);
 	ck_assert_uint_eq(teesim_sw_sessions(NW.sw, &si, 1), 1);
 	ck_assert_uint_eq(si.calls, 1);
-	/* closing a session with a call running is refused */
-	ck_assert_uint_eq(nw_close(&NW, sid), TEESIM_OPTEE_ERROR_BUSY);
 	/* CANCEL arrives on another thread while the TA sleeps */
 	c = nw_msg(&NW, TEESIM_OPTEE_MSG_CMD_CANCEL, 0);
 	c->session = sid;
@@ -254,6 +252,162 @@ START_TEST(test_cancel)
 	ck_assert_uint_eq(nw_call(&NW, pa), 0);
 	ck_assert_uint_eq(a->ret, 0);
 	ck_assert_uint_eq(nw_close(&NW, sid), 0);
+}
+END_TEST
+
+/*
+ * CLOSE_SESSION of a session with a call running waits for the call, as
+ * OP-TEE's exclusive session lock does: a wait-queue sleep that the call
+ * wakes as it leaves (any other answer makes the close look again and sleep
+ * again). Meanwhile the session takes no new call and no second close, but
+ * a CANCEL still reaches the call.
+ */
+START_TEST(test_close_waits_for_call)
+{
+	uint32_t sid = nw_open(&NW, TEESIM_TA_WAIT_UUID);
+	teesim_pa_t pa, cpa;
+	struct teesim_optee_msg_arg *a = wait_msg(sid, 1000, &pa), *cl, *m, *rpc, *w;
+	struct teesim_smc_regs r, rc;
+	struct teesim_sw_session_info si;
+	uint64_t key;
+
+	/* the call: asleep in the TA (RPC SUSPEND) */
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, &r),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, &r);
+	ck_assert_uint_eq(nw_resume(&NW, &r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	rpc = nw_host_of(&NW, r.a[2]);
+	ck_assert_uint_eq(rpc->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
+
+	/* the close, on another thread: asleep on a wait queue */
+	cl = nw_pages(&NW, 1, &cpa);
+	cl->cmd = TEESIM_OPTEE_MSG_CMD_CLOSE_SESSION;
+	cl->session = sid;
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, cpa, &rc),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, &rc);
+	ck_assert_uint_eq(nw_resume(&NW, &rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	w = nw_host_of(&NW, rc.a[2]);
+	ck_assert_uint_eq(w->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
+	ck_assert_uint_eq(w->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
+	key = w->params[0].u.value.b;
+	ck_assert_uint_ne(key, 0);
+	ck_assert_uint_eq(teesim_sw_thread_state(NW.sw, rc.a[3]), TEESIM_SW_THREAD_SUSPENDED);
+	/* an answer that is no wakeup: it looks again and sleeps again, same key */
+	w->ret = 0;
+	ck_assert_uint_eq(nw_resume(&NW, &rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	w = nw_host_of(&NW, rc.a[2]);
+	ck_assert_uint_eq(w->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
+	ck_assert_uint_eq(w->params[0].u.value.b, key);
+
+	/* the session is still there, with its call; it takes nothing new */
+	ck_assert_uint_eq(teesim_sw_sessions(NW.sw, &si, 1), 1);
+	ck_assert_uint_eq(si.calls, 1);
+	m = nw_invoke_msg(&NW, sid, TEESIM_TA_WAIT_CMD_WAIT, 1);
+	m->params[0].attr = VIN;
+	ck_assert_uint_eq(nw_call(&NW, NW.arg_pa), 0);
+	ck_assert_uint_eq(m->ret, TEESIM_OPTEE_ERROR_BAD_PARAMETERS);
+	ck_assert_uint_eq(nw_close(&NW, sid), TEESIM_OPTEE_ERROR_ITEM_NOT_FOUND);
+	/* but a CANCEL reaches the running call */
+	m = nw_msg(&NW, TEESIM_OPTEE_MSG_CMD_CANCEL, 0);
+	m->session = sid;
+	m->cancel_id = 9;
+	ck_assert_uint_eq(nw_call(&NW, NW.arg_pa), 0);
+	ck_assert_uint_eq(m->ret, 0);
+
+	/* the call ends; on its way out it wakes the close */
+	rpc->ret = 0;
+	ck_assert_uint_eq(nw_resume(&NW, &r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	rpc = nw_host_of(&NW, r.a[2]);
+	ck_assert_uint_eq(rpc->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
+	ck_assert_uint_eq(rpc->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_WAKEUP);
+	ck_assert_uint_eq(rpc->params[0].u.value.b, key);
+	rpc->ret = 0;
+	while (TEESIM_OPTEE_SMC_RETURN_IS_RPC(nw_resume(&NW, &r))) /* RPC_FREE of its argument */
+		nw_serve(&NW, &r);
+	ck_assert_uint_eq(r.a[0], TEESIM_OPTEE_SMC_RETURN_OK);
+	ck_assert_uint_eq(a->ret, TEESIM_OPTEE_ERROR_CANCEL);
+	ck_assert_uint_eq(teesim_sw_sessions(NW.sw, &si, 1), 1);
+	ck_assert_uint_eq(si.calls, 0);
+
+	/* the close wakes, finds the session free and closes it */
+	w->ret = 0;
+	while (TEESIM_OPTEE_SMC_RETURN_IS_RPC(nw_resume(&NW, &rc)))
+		nw_serve(&NW, &rc);
+	ck_assert_uint_eq(rc.a[0], TEESIM_OPTEE_SMC_RETURN_OK);
+	ck_assert_uint_eq(cl->ret, 0);
+	ck_assert_uint_eq(teesim_sw_sessions(NW.sw, &si, 1), 0);
+	ck_assert_uint_eq(nw_stats(&NW).threads_busy, 0);
+}
+END_TEST
+
+/* Start a call of the wait TA in @sid and leave it asleep (RPC SUSPEND); returns its message. */
+static struct teesim_optee_msg_arg *start_sleeping_call(uint32_t sid, struct teesim_smc_regs *r)
+{
+	teesim_pa_t pa;
+	struct teesim_optee_msg_arg *a = wait_msg(sid, 1000, &pa);
+
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, r),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, r);
+	ck_assert_uint_eq(nw_resume(&NW, r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	ck_assert_uint_eq(nw_host_of(&NW, r->a[2])->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
+	return a;
+}
+
+/* Start a CLOSE_SESSION of @sid and leave it asleep on its wait queue. */
+static void start_waiting_close(uint32_t sid, struct teesim_smc_regs *rc)
+{
+	teesim_pa_t cpa;
+	struct teesim_optee_msg_arg *cl = nw_pages(&NW, 1, &cpa), *w;
+
+	cl->cmd = TEESIM_OPTEE_MSG_CMD_CLOSE_SESSION;
+	cl->session = sid;
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, cpa, rc),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, rc);
+	ck_assert_uint_eq(nw_resume(&NW, rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	w = nw_host_of(&NW, rc->a[2]);
+	ck_assert_uint_eq(w->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
+	ck_assert_uint_eq(w->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
+}
+
+/*
+ * The secure world freed while a close waits for a call: the threads are
+ * unwound in id order, the call's first (the close then finds the session
+ * free and closes it) or the close's first (it gives up, BUSY, and the
+ * session goes with the secure world). Neither leaks nor touches freed
+ * memory (ASan, valgrind), and the machine is clean after.
+ */
+static void free_while_close_waits(bool close_first)
+{
+	struct teesim_smc_regs r, rc, rx;
+	uint32_t sid = nw_open(&NW, TEESIM_TA_WAIT_UUID), other = 0;
+
+	if (close_first) {
+		/* thread 0 busy while the call starts, so that the call gets thread 1 */
+		other = nw_open(&NW, TEESIM_TA_WAIT_UUID);
+		start_sleeping_call(other, &rx);
+		ck_assert_uint_eq(rx.a[3], 0);
+	}
+	start_sleeping_call(sid, &r);
+	if (close_first) {
+		while (TEESIM_OPTEE_SMC_RETURN_IS_RPC(nw_resume(&NW, &rx)))
+			nw_serve(&NW, &rx);
+		ck_assert_uint_eq(nw_close(&NW, other), 0);
+	}
+	start_waiting_close(sid, &rc);
+	ck_assert_uint_eq(rc.a[3] < r.a[3], close_first);
+	ck_assert_uint_eq(nw_stats(&NW).threads_suspended, 2);
+	teesim_sw_free(NW.sw);
+	NW.sw = teesim_sw_new(TH_M, NULL);
+	ck_assert_ptr_nonnull(NW.sw);
+}
+
+START_TEST(test_free_while_close_waits)
+{
+	free_while_close_waits(false);
+	free_while_close_waits(true);
 }
 END_TEST
 
@@ -346,6 +500,8 @@ int main(void)
 	tcase_add_test(tc, test_panic);
 	tcase_add_test(tc, test_wait);
 	tcase_add_test(tc, test_cancel);
+	tcase_add_test(tc, test_close_waits_for_call);
+	tcase_add_test(tc, test_free_while_close_waits);
 	tcase_add_test(tc, test_load_ta);
 	tcase_add_test(tc, test_single_session);
 	suite_add_tcase(s, tc);

@@ -59,6 +59,7 @@ void tsim_sw_rpc(struct tsim_sw_thread *t, uint32_t a0, uint32_t a1, uint32_t a2
 		t->rpc_a1 = a1;
 		t->rpc_a2 = a2;
 		t->did_rpc = true;
+		t->nrpc++;
 		atomic_fetch_add_explicit(&t->sw->rpcs, 1, memory_order_relaxed);
 		tsim_fiber_yield(t->fiber);
 		if (!answered) {

@@ -257,6 +257,10 @@ static struct tsim_sw_session *session_get(struct teesim_sw *sw, uint32_t id, bo
 	for (s = sw->sessions; s; s = s->next)
 		if (s->id == id)
 			break;
+	/* a session being closed is as good as gone (OP-TEE's call would wait
+	 * for the close and then not find it) */
+	if (s && s->closing)
+		s = NULL;
 	if (s) {
 		s->calls++;
 		s->cancel = false; /* a CANCEL applies to the call it finds running */
@@ -266,11 +270,20 @@ static struct tsim_sw_session *session_get(struct teesim_sw *sw, uint32_t id, bo
 	return s;
 }
 
-static void session_put(struct teesim_sw *sw, struct tsim_sw_session *s)
+static void session_put(struct tsim_sw_thread *t, struct tsim_sw_session *s)
 {
+	struct teesim_sw *sw = t->sw;
+	uint32_t key = 0;
+
 	pthread_mutex_lock(&sw->lock);
-	s->calls--;
+	/* the last call out wakes a CLOSE_SESSION waiting for the session */
+	if (!--s->calls && s->wait_key) {
+		key = s->wait_key;
+		s->wait_key = 0;
+	}
 	pthread_mutex_unlock(&sw->lock);
+	if (key)
+		tsim_sw_wq_wakeup(t, key);
 }
 
 /*
@@ -444,7 +457,7 @@ static void invoke(struct tsim_sw_thread *t, struct msg *m)
 		call->sess = NULL;
 	}
 	if (s)
-		session_put(sw, s);
+		session_put(t, s);
 	copy_out_params(t, m, 0);
 	put_params(t, call->mem, SW_TA_NPARAMS);
 	reply(t, m, res, origin);
@@ -463,17 +476,40 @@ static void close_session(struct tsim_sw_thread *t, struct msg *m)
 		return;
 	}
 	pthread_mutex_lock(&sw->lock);
-	for (pp = &sw->sessions; *pp; pp = &(*pp)->next) {
-		if ((*pp)->id == m->hdr.session) {
-			s = *pp;
+	for (s = sw->sessions; s; s = s->next)
+		if (s->id == m->hdr.session)
 			break;
-		}
-	}
-	if (!s) {
+	if (!s || s->closing) {
 		res = TEESIM_OPTEE_ERROR_ITEM_NOT_FOUND;
 	} else if (s->calls) {
-		res = TEESIM_OPTEE_ERROR_BUSY;
-	} else {
+		/*
+		 * OP-TEE takes the session for itself first: the close waits for the
+		 * calls running in it, asleep on a wait queue that the last of them
+		 * wakes (any answer to the sleep makes it look again). A call that
+		 * comes meanwhile finds no session. A thread that cannot reach the
+		 * normal world (teardown) leaves the session as it is: BUSY.
+		 */
+		const uint32_t key = sw->next_wait_key++;
+
+		s->closing = true;
+		while (s->calls) {
+			bool slept;
+
+			s->wait_key = key;
+			pthread_mutex_unlock(&sw->lock);
+			slept = tsim_sw_wq_sleep(t, key);
+			pthread_mutex_lock(&sw->lock);
+			if (!slept)
+				break;
+		}
+		s->wait_key = 0;
+		s->closing = false;
+		if (s->calls)
+			res = TEESIM_OPTEE_ERROR_BUSY;
+	}
+	if (!res) {
+		for (pp = &sw->sessions; *pp != s; pp = &(*pp)->next)
+			;
 		*pp = s->next;
 		sw->nsessions--;
 	}

@@ -89,6 +89,29 @@ uint32_t tsim_sw_rpc_cmd(struct tsim_sw_thread *t, uint32_t cmd, struct teesim_o
 	return a.hdr.ret;
 }
 
+static void wait_queue(struct tsim_sw_thread *t, uint64_t op, uint32_t key)
+{
+	struct teesim_optee_msg_param p = {.attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT};
+
+	p.u.value.a = op;
+	p.u.value.b = key;
+	tsim_sw_rpc_cmd(t, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE, &p, 1);
+}
+
+bool tsim_sw_wq_sleep(struct tsim_sw_thread *t, uint32_t key)
+{
+	const uint64_t before = t->nrpc;
+
+	/* any answer is a wakeup, maybe a spurious one: the caller looks again */
+	wait_queue(t, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP, key);
+	return !t->abort && t->nrpc != before;
+}
+
+void tsim_sw_wq_wakeup(struct tsim_sw_thread *t, uint32_t key)
+{
+	wait_queue(t, TEESIM_OPTEE_RPC_WAIT_QUEUE_WAKEUP, key);
+}
+
 void tsim_sw_shm_param(struct teesim_optee_msg_param *p, const struct teesim_ta_shm *shm,
 		       unsigned dir, uint64_t offset, uint64_t size)
 {

@@ -84,6 +84,8 @@ struct tsim_sw_session {
 	uint32_t login;
 	bool dead;
 	bool cancel;
+	bool closing;	   /* a CLOSE_SESSION waits for the calls running in it */
+	uint32_t wait_key; /* the key it sleeps on, until the last call out wakes it */
 	unsigned calls;	   /* calls running in it; under sw->lock */
 	uint64_t instance; /* SINGLE_INSTANCE: the instance it was opened on; else 0 */
 	struct tsim_sw_session *next;
@@ -110,6 +112,7 @@ struct tsim_sw_thread {
 	bool done;			   /* the fiber finished its call */
 	bool abort;			   /* teardown: RPCs fail, nothing is written */
 	bool did_rpc;
+	uint64_t nrpc; /* RPCs this thread has made: whether a wait went out at all */
 
 	/* the call as it arrived */
 	uint32_t fid;
@@ -247,6 +250,15 @@ void tsim_sw_call_end_rpc(struct tsim_sw_thread *t); /* free RPC buffers left */
 /* RPC_CMD with raw message params; @p is updated with what came back */
 uint32_t tsim_sw_rpc_cmd(struct tsim_sw_thread *t, uint32_t cmd, struct teesim_optee_msg_param *p,
 			 unsigned n);
+/*
+ * Wait-queue RPCs (OPTEE_RPC_CMD_WAIT_QUEUE), as OP-TEE's condition variables
+ * make them. tsim_sw_wq_sleep is false when the thread could not reach the
+ * normal world at all (teardown, or no RPC argument to write the request
+ * in): a caller sleeping until a condition holds must stop then, or it would
+ * spin without ever letting another thread change the condition.
+ */
+bool tsim_sw_wq_sleep(struct tsim_sw_thread *t, uint32_t key);
+void tsim_sw_wq_wakeup(struct tsim_sw_thread *t, uint32_t key);
 struct teesim_ta_shm *tsim_sw_shm_alloc(struct tsim_sw_thread *t, uint32_t type, uint64_t size,
 					uint32_t *ret);
 uint32_t tsim_sw_shm_free(struct tsim_sw_thread *t, struct teesim_ta_shm *shm);
