@@ -200,6 +200,73 @@ START_TEST(test_supplicant_silent)
 }
 END_TEST
 
+/*
+ * Through the driver: a CLOSE_SESSION of a session whose call sleeps on a
+ * TA wait-queue key (on another thread) waits in the driver's wait queue
+ * until that call leaves, and then closes the session. The TA key (1000) is
+ * far from the secure world's own keys (1, 2, ...).
+ */
+struct blocked {
+	struct ot *t;
+	uint32_t session;
+	int rc;
+	uint32_t ret;
+};
+
+static void *sleep_in_ta(void *arg)
+{
+	struct blocked *b = arg;
+	struct tee_ioctl_param p[2] = {ot_value(VOUT, 0, 0, 0), ot_value(VIN, 1000, 0, 0)};
+
+	b->rc = ot_invoke(b->t, b->session, TEESIM_TA_RPC_CMD_WAIT_SLEEP, p, 2, &b->ret, NULL);
+	return NULL;
+}
+
+static void *close_it(void *arg)
+{
+	struct blocked *b = arg;
+
+	b->rc = ot_close(b->t, b->session);
+	return NULL;
+}
+
+static void wait_for_sleepers(struct ot *t, unsigned n)
+{
+	while (ot_drv(t).wait_queue < n)
+		sched_yield();
+}
+
+START_TEST(test_close_waits_for_sleeping_call)
+{
+	struct ot t;
+	struct blocked call, close;
+	pthread_t a, b;
+	uint32_t s, other;
+
+	ot_new(&t, NULL);
+	s = ot_open_ok(&t, TEESIM_TA_RPC_UUID);
+	other = ot_open_ok(&t, TEESIM_TA_RPC_UUID);
+	call = (struct blocked){.t = &t, .session = s, .ret = 1};
+	close = (struct blocked){.t = &t, .session = s, .rc = 1};
+	ck_assert_int_eq(pthread_create(&a, NULL, sleep_in_ta, &call), 0);
+	wait_for_sleepers(&t, 1); /* the call, asleep on key 1000 */
+	ck_assert_int_eq(pthread_create(&b, NULL, close_it, &close), 0);
+	wait_for_sleepers(&t, 2); /* the close, asleep on the secure world's key */
+	ck_assert_uint_eq(ot_sw(&t).sessions, 2);
+	/* wake the call from the other session: it leaves, and wakes the close */
+	ck_assert_uint_eq(rpc_ta(&t, other, TEESIM_TA_RPC_CMD_WAIT_WAKEUP, 1000, 0, NULL), 0);
+	ck_assert_int_eq(pthread_join(a, NULL), 0);
+	ck_assert_int_eq(pthread_join(b, NULL), 0);
+	ck_assert_int_eq(call.rc, 0);
+	ck_assert_uint_eq(call.ret, 0);
+	ck_assert_int_eq(close.rc, 0);
+	ck_assert_uint_eq(ot_sw(&t).sessions, 1);
+	ck_assert_uint_eq(ot_drv(&t).wait_queue, 0);
+	ck_assert_int_eq(ot_close(&t, other), 0);
+	ot_done(&t);
+}
+END_TEST
+
 /* ---- the real shape: a supplicant thread ---- */
 
 struct supp_thread {
@@ -429,6 +496,7 @@ int main(void)
 	tcase_add_test(tc, test_supplicant_thread);
 	tcase_add_test(tc, test_supplicant_dies);
 	tcase_add_test(tc, test_queue_rules);
+	tcase_add_test(tc, test_close_waits_for_sleeping_call);
 	suite_add_tcase(s, tc);
 	return th_run(s);
 }
