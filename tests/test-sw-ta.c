@@ -216,29 +216,70 @@ START_TEST(test_wait)
 }
 END_TEST
 
+/*
+ * Start a call of the wait TA (@ms) in @sid and leave it asleep in the TA
+ * (RPC SUSPEND, whose message is *@rpc); returns the call's message.
+ */
+static struct teesim_optee_msg_arg *start_sleeping_call(uint32_t sid, uint32_t ms,
+							struct teesim_smc_regs *r,
+							struct teesim_optee_msg_arg **rpc)
+{
+	teesim_pa_t pa;
+	struct teesim_optee_msg_arg *a = wait_msg(sid, ms, &pa);
+
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, r),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, r);
+	ck_assert_uint_eq(nw_resume(&NW, r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	*rpc = nw_host_of(&NW, r->a[2]);
+	ck_assert_uint_eq((*rpc)->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
+	ck_assert_uint_eq((*rpc)->params[0].u.value.a, ms);
+	return a;
+}
+
+/* Start a CLOSE_SESSION of @sid and leave it asleep on a wait queue (its RPC in *@w). */
+static struct teesim_optee_msg_arg *start_waiting_close(uint32_t sid, struct teesim_smc_regs *rc,
+							struct teesim_optee_msg_arg **w)
+{
+	teesim_pa_t cpa;
+	struct teesim_optee_msg_arg *cl = nw_pages(&NW, 1, &cpa);
+
+	cl->cmd = TEESIM_OPTEE_MSG_CMD_CLOSE_SESSION;
+	cl->session = sid;
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, cpa, rc),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, rc);
+	ck_assert_uint_eq(nw_resume(&NW, rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	*w = nw_host_of(&NW, rc->a[2]);
+	ck_assert_uint_eq((*w)->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
+	ck_assert_uint_eq((*w)->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
+	return cl;
+}
+
+/* CANCEL of @sid (cancel id @id) on a thread of its own; it completes at once. */
+static void send_cancel(uint32_t sid, uint32_t id)
+{
+	struct teesim_optee_msg_arg *c = nw_msg(&NW, TEESIM_OPTEE_MSG_CMD_CANCEL, 0);
+
+	c->session = sid;
+	c->cancel_id = id;
+	ck_assert_uint_eq(nw_call(&NW, NW.arg_pa), 0);
+	ck_assert_uint_eq(c->ret, 0);
+}
+
 START_TEST(test_cancel)
 {
 	uint32_t sid = nw_open(&NW, TEESIM_TA_WAIT_UUID);
 	teesim_pa_t pa;
-	struct teesim_optee_msg_arg *a = wait_msg(sid, 1000, &pa), *c, *rpc;
+	struct teesim_optee_msg_arg *rpc, *a;
 	struct teesim_smc_regs r;
 	struct teesim_sw_session_info si;
 
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, &r),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, &r);
-	ck_assert_uint_eq(nw_resume(&NW, &r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	rpc = nw_host_of(&NW, r.a[2]);
-	ck_assert_uint_eq(rpc->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
-	ck_assert_uint_eq(rpc->params[0].u.value.a, 1000);
+	a = start_sleeping_call(sid, 1000, &r, &rpc);
 	ck_assert_uint_eq(teesim_sw_sessions(NW.sw, &si, 1), 1);
 	ck_assert_uint_eq(si.calls, 1);
 	/* CANCEL arrives on another thread while the TA sleeps */
-	c = nw_msg(&NW, TEESIM_OPTEE_MSG_CMD_CANCEL, 0);
-	c->session = sid;
-	c->cancel_id = 5;
-	ck_assert_uint_eq(nw_call(&NW, NW.arg_pa), 0);
-	ck_assert_uint_eq(c->ret, 0);
+	send_cancel(sid, 5);
 	/* the sleep is cut short (no time passes); the TA sees the cancel */
 	rpc->ret = 0;
 	while (TEESIM_OPTEE_SMC_RETURN_IS_RPC(nw_resume(&NW, &r)))
@@ -265,31 +306,14 @@ END_TEST
 START_TEST(test_close_waits_for_call)
 {
 	uint32_t sid = nw_open(&NW, TEESIM_TA_WAIT_UUID);
-	teesim_pa_t pa, cpa;
-	struct teesim_optee_msg_arg *a = wait_msg(sid, 1000, &pa), *cl, *m, *rpc, *w;
+	struct teesim_optee_msg_arg *a, *cl, *m, *rpc, *w;
 	struct teesim_smc_regs r, rc;
 	struct teesim_sw_session_info si;
 	uint64_t key;
 
-	/* the call: asleep in the TA (RPC SUSPEND) */
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, &r),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, &r);
-	ck_assert_uint_eq(nw_resume(&NW, &r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	rpc = nw_host_of(&NW, r.a[2]);
-	ck_assert_uint_eq(rpc->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
-
-	/* the close, on another thread: asleep on a wait queue */
-	cl = nw_pages(&NW, 1, &cpa);
-	cl->cmd = TEESIM_OPTEE_MSG_CMD_CLOSE_SESSION;
-	cl->session = sid;
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, cpa, &rc),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, &rc);
-	ck_assert_uint_eq(nw_resume(&NW, &rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	w = nw_host_of(&NW, rc.a[2]);
-	ck_assert_uint_eq(w->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
-	ck_assert_uint_eq(w->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
+	/* the call asleep in the TA; the close, on another thread, asleep on a wait queue */
+	a = start_sleeping_call(sid, 1000, &r, &rpc);
+	cl = start_waiting_close(sid, &rc, &w);
 	key = w->params[0].u.value.b;
 	ck_assert_uint_ne(key, 0);
 	ck_assert_uint_eq(teesim_sw_thread_state(NW.sw, rc.a[3]), TEESIM_SW_THREAD_SUSPENDED);
@@ -309,11 +333,7 @@ START_TEST(test_close_waits_for_call)
 	ck_assert_uint_eq(m->ret, TEESIM_OPTEE_ERROR_BAD_PARAMETERS);
 	ck_assert_uint_eq(nw_close(&NW, sid), TEESIM_OPTEE_ERROR_ITEM_NOT_FOUND);
 	/* but a CANCEL reaches the running call */
-	m = nw_msg(&NW, TEESIM_OPTEE_MSG_CMD_CANCEL, 0);
-	m->session = sid;
-	m->cancel_id = 9;
-	ck_assert_uint_eq(nw_call(&NW, NW.arg_pa), 0);
-	ck_assert_uint_eq(m->ret, 0);
+	send_cancel(sid, 9);
 
 	/* the call ends; on its way out it wakes the close */
 	rpc->ret = 0;
@@ -341,37 +361,6 @@ START_TEST(test_close_waits_for_call)
 }
 END_TEST
 
-/* Start a call of the wait TA in @sid and leave it asleep (RPC SUSPEND); returns its message. */
-static struct teesim_optee_msg_arg *start_sleeping_call(uint32_t sid, struct teesim_smc_regs *r)
-{
-	teesim_pa_t pa;
-	struct teesim_optee_msg_arg *a = wait_msg(sid, 1000, &pa);
-
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, r),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, r);
-	ck_assert_uint_eq(nw_resume(&NW, r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	ck_assert_uint_eq(nw_host_of(&NW, r->a[2])->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
-	return a;
-}
-
-/* Start a CLOSE_SESSION of @sid and leave it asleep on its wait queue. */
-static void start_waiting_close(uint32_t sid, struct teesim_smc_regs *rc)
-{
-	teesim_pa_t cpa;
-	struct teesim_optee_msg_arg *cl = nw_pages(&NW, 1, &cpa), *w;
-
-	cl->cmd = TEESIM_OPTEE_MSG_CMD_CLOSE_SESSION;
-	cl->session = sid;
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, cpa, rc),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, rc);
-	ck_assert_uint_eq(nw_resume(&NW, rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	w = nw_host_of(&NW, rc->a[2]);
-	ck_assert_uint_eq(w->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
-	ck_assert_uint_eq(w->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
-}
-
 /*
  * The secure world freed while a close waits for a call: the threads are
  * unwound in id order, the call's first (the close then finds the session
@@ -382,21 +371,22 @@ static void start_waiting_close(uint32_t sid, struct teesim_smc_regs *rc)
 static void free_while_close_waits(bool close_first)
 {
 	struct teesim_smc_regs r, rc, rx;
+	struct teesim_optee_msg_arg *rpc;
 	uint32_t sid = nw_open(&NW, TEESIM_TA_WAIT_UUID), other = 0;
 
 	if (close_first) {
 		/* thread 0 busy while the call starts, so that the call gets thread 1 */
 		other = nw_open(&NW, TEESIM_TA_WAIT_UUID);
-		start_sleeping_call(other, &rx);
+		start_sleeping_call(other, 1000, &rx, &rpc);
 		ck_assert_uint_eq(rx.a[3], 0);
 	}
-	start_sleeping_call(sid, &r);
+	start_sleeping_call(sid, 1000, &r, &rpc);
 	if (close_first) {
 		while (TEESIM_OPTEE_SMC_RETURN_IS_RPC(nw_resume(&NW, &rx)))
 			nw_serve(&NW, &rx);
 		ck_assert_uint_eq(nw_close(&NW, other), 0);
 	}
-	start_waiting_close(sid, &rc);
+	start_waiting_close(sid, &rc, &rpc);
 	ck_assert_uint_eq(rc.a[3] < r.a[3], close_first);
 	ck_assert_uint_eq(nw_stats(&NW).threads_suspended, 2);
 	teesim_sw_free(NW.sw);
