@@ -189,13 +189,8 @@ void tsim_sw_mobj_put(struct tsim_sw_thread *t, struct tsim_sw_mobj *mo)
 	pthread_mutex_unlock(&sw->lock);
 	if (last)
 		mobj_free(sw, mo);
-	if (key) {
-		struct teesim_optee_msg_param p = {.attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT};
-
-		p.u.value.a = TEESIM_OPTEE_RPC_WAIT_QUEUE_WAKEUP;
-		p.u.value.b = key;
-		tsim_sw_rpc_cmd(t, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE, &p, 1);
-	}
+	if (key)
+		tsim_sw_wq_wakeup(t, key);
 }
 
 uint32_t tsim_sw_register_shm(struct tsim_sw_thread *t, uint64_t buf_ptr, uint64_t size,
@@ -257,15 +252,14 @@ uint32_t tsim_sw_unregister_shm(struct tsim_sw_thread *t, uint64_t cookie)
 	if (busy && sw->cfg.unreg_mode == TEESIM_SW_UNREG_WAIT) {
 		mo->releasing = true;
 		key = mo->wait_key = sw->next_wait_key++;
-		while (mo->refs > 1 && !t->abort) {
-			struct teesim_optee_msg_param p = {
-			    .attr = TEESIM_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT};
+		while (mo->refs > 1) {
+			bool slept;
 
 			pthread_mutex_unlock(&sw->lock);
-			p.u.value.a = TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP;
-			p.u.value.b = key;
-			tsim_sw_rpc_cmd(t, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE, &p, 1);
+			slept = tsim_sw_wq_sleep(t, key);
 			pthread_mutex_lock(&sw->lock);
+			if (!slept) /* teardown, or no way to the normal world */
+				break;
 		}
 		mo->wait_key = 0;
 	}
