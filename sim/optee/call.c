@@ -58,7 +58,6 @@ void tsim_sw_rpc(struct tsim_sw_thread *t, uint32_t a0, uint32_t a1, uint32_t a2
 		t->rpc_a0 = a0;
 		t->rpc_a1 = a1;
 		t->rpc_a2 = a2;
-		t->did_rpc = true;
 		t->nrpc++;
 		atomic_fetch_add_explicit(&t->sw->rpcs, 1, memory_order_relaxed);
 		tsim_fiber_yield(t->fiber);
@@ -175,7 +174,6 @@ void tsim_sw_std_call(struct teesim_sw *sw, struct teesim_guest *from, struct te
 	t->in_a3 = r->a[3];
 	t->in_a7 = r->a[7];
 	t->guest = from;
-	t->did_rpc = false;
 	t->have_req = false;
 	t->counting = atomic_load_explicit(&sw->count_reads, memory_order_relaxed);
 	if (t->counting)

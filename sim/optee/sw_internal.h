@@ -111,7 +111,6 @@ struct tsim_sw_thread {
 	enum teesim_sw_thread_state state; /* under sw->lock */
 	bool done;			   /* the fiber finished its call */
 	bool abort;			   /* teardown: RPCs fail, nothing is written */
-	bool did_rpc;
 	uint64_t nrpc; /* RPCs this thread has made: whether a wait went out at all */
 
 	/* the call as it arrived */
