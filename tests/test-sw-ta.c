@@ -220,6 +220,16 @@ END_TEST
  * Start a call of the wait TA (@ms) in @sid and leave it asleep in the TA
  * (RPC SUSPEND, whose message is *@rpc); returns the call's message.
  */
+/* A raw call of the message at @pa up to its first RPC_CMD (after its RPC_ALLOC); that RPC. */
+static struct teesim_optee_msg_arg *call_to_first_rpc(teesim_pa_t pa, struct teesim_smc_regs *r)
+{
+	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, r),
+			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
+	nw_serve(&NW, r);
+	ck_assert_uint_eq(nw_resume(&NW, r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
+	return nw_host_of(&NW, r->a[2]);
+}
+
 static struct teesim_optee_msg_arg *start_sleeping_call(uint32_t sid, uint32_t ms,
 							struct teesim_smc_regs *r,
 							struct teesim_optee_msg_arg **rpc)
@@ -227,11 +237,7 @@ static struct teesim_optee_msg_arg *start_sleeping_call(uint32_t sid, uint32_t m
 	teesim_pa_t pa;
 	struct teesim_optee_msg_arg *a = wait_msg(sid, ms, &pa);
 
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, pa, r),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, r);
-	ck_assert_uint_eq(nw_resume(&NW, r), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	*rpc = nw_host_of(&NW, r->a[2]);
+	*rpc = call_to_first_rpc(pa, r);
 	ck_assert_uint_eq((*rpc)->cmd, TEESIM_OPTEE_RPC_CMD_SUSPEND);
 	ck_assert_uint_eq((*rpc)->params[0].u.value.a, ms);
 	return a;
@@ -246,11 +252,7 @@ static struct teesim_optee_msg_arg *start_waiting_close(uint32_t sid, struct tee
 
 	cl->cmd = TEESIM_OPTEE_MSG_CMD_CLOSE_SESSION;
 	cl->session = sid;
-	ck_assert_uint_eq(nw_raw_call(&NW, TEESIM_OPTEE_SMC_CALL_WITH_ARG, cpa, rc),
-			  TEESIM_OPTEE_SMC_RETURN_RPC_ALLOC);
-	nw_serve(&NW, rc);
-	ck_assert_uint_eq(nw_resume(&NW, rc), TEESIM_OPTEE_SMC_RETURN_RPC_CMD);
-	*w = nw_host_of(&NW, rc->a[2]);
+	*w = call_to_first_rpc(cpa, rc);
 	ck_assert_uint_eq((*w)->cmd, TEESIM_OPTEE_RPC_CMD_WAIT_QUEUE);
 	ck_assert_uint_eq((*w)->params[0].u.value.a, TEESIM_OPTEE_RPC_WAIT_QUEUE_SLEEP);
 	return cl;
